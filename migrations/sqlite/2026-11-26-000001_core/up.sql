@@ -1,0 +1,153 @@
+-- Core model: tenants, programmes, calls, applicants, applications, decisions, tags, cells.
+-- Money is integer öre; dates are ISO text (diesel's SQLite Date); JSON is text.
+
+CREATE TABLE organisations (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    current_scheme_id BIGINT,
+    created_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE tag_schemes (
+    id INTEGER PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES organisations(id),
+    fingerprint TEXT NOT NULL,
+    name TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (org_id, fingerprint)
+);
+
+CREATE TABLE programmes (
+    id INTEGER PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES organisations(id),
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (org_id, code)
+);
+
+CREATE TABLE calls (
+    id INTEGER PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES organisations(id),
+    programme_id BIGINT NOT NULL REFERENCES programmes(id),
+    code TEXT NOT NULL,
+    title TEXT NOT NULL,
+    opens_on DATE NOT NULL,
+    closes_on DATE NOT NULL,
+    budget_ore BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    UNIQUE (org_id, code)
+);
+
+CREATE TABLE applicants (
+    org_id BIGINT NOT NULL REFERENCES organisations(id),
+    applicant_key TEXT NOT NULL,
+    first_seen_on DATE NOT NULL,
+    PRIMARY KEY (org_id, applicant_key)
+);
+
+CREATE TABLE applications (
+    id INTEGER PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES organisations(id),
+    call_id BIGINT NOT NULL REFERENCES calls(id),
+    external_id TEXT NOT NULL,
+    applicant_key TEXT NOT NULL,
+    received_on DATE NOT NULL,
+    amount_applied_ore BIGINT NOT NULL,
+    facts TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    decision_version INTEGER NOT NULL,
+    outcome TEXT,
+    amount_granted_ore BIGINT,
+    decided_on DATE,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    UNIQUE (org_id, external_id)
+);
+CREATE INDEX applications_call ON applications (call_id);
+
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    application_id BIGINT NOT NULL REFERENCES applications(id),
+    version INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    amount_granted_ore BIGINT NOT NULL,
+    decided_on DATE NOT NULL,
+    reason TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    UNIQUE (application_id, version)
+);
+
+CREATE TABLE application_tags (
+    application_id BIGINT NOT NULL REFERENCES applications(id),
+    scheme_id BIGINT NOT NULL REFERENCES tag_schemes(id),
+    gender TEXT NOT NULL,
+    background TEXT NOT NULL,
+    background_detail TEXT NOT NULL,
+    age_band TEXT NOT NULL,
+    county TEXT NOT NULL,
+    municipality TEXT NOT NULL,
+    size_band TEXT NOT NULL,
+    notes TEXT,
+    PRIMARY KEY (application_id, scheme_id)
+);
+CREATE INDEX application_tags_scheme ON application_tags (scheme_id);
+
+-- Sufficient statistics per cell, kept up to date in the same transaction as the rows.
+CREATE TABLE stat_cells (
+    org_id BIGINT NOT NULL REFERENCES organisations(id),
+    scheme_id BIGINT NOT NULL REFERENCES tag_schemes(id),
+    call_id BIGINT NOT NULL REFERENCES calls(id),
+    month INTEGER NOT NULL,
+    gender TEXT NOT NULL,
+    background TEXT NOT NULL,
+    age_band TEXT NOT NULL,
+    county TEXT NOT NULL,
+    applications BIGINT NOT NULL,
+    judged BIGINT NOT NULL,
+    approved BIGINT NOT NULL,
+    withdrawn BIGINT NOT NULL,
+    applied_ore BIGINT NOT NULL,
+    judged_applied_ore BIGINT NOT NULL,
+    approved_applied_ore BIGINT NOT NULL,
+    granted_ore BIGINT NOT NULL,
+    granted_sq_sek DOUBLE NOT NULL,
+    days_sum BIGINT NOT NULL,
+    hist_granted TEXT NOT NULL,
+    hist_cut TEXT NOT NULL,
+    hist_days TEXT NOT NULL,
+    PRIMARY KEY (org_id, scheme_id, call_id, month, gender, background, age_band, county)
+) WITHOUT ROWID;
+
+CREATE TABLE idempotency_keys (
+    org_id BIGINT NOT NULL REFERENCES organisations(id),
+    idem_key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status_code INTEGER,
+    response_body TEXT,
+    location TEXT,
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (org_id, idem_key)
+);
+
+CREATE TABLE import_jobs (
+    id TEXT NOT NULL PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES organisations(id),
+    format TEXT NOT NULL,
+    status TEXT NOT NULL,
+    lines BIGINT NOT NULL,
+    accepted BIGINT NOT NULL,
+    unchanged BIGINT NOT NULL,
+    rejected BIGINT NOT NULL,
+    errors TEXT NOT NULL,
+    errors_truncated BOOLEAN NOT NULL,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP
+);

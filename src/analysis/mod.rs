@@ -1,0 +1,3 @@
+//! Computation over stored data: statistics cells now; the rule engine builds on them.
+
+pub mod cells;

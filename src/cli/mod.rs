@@ -1,0 +1,193 @@
+//! The operator's commands. Every command reads the same layered configuration, so a token
+//! minted by `token` is accepted by `serve` started in the same environment.
+
+mod demo;
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::domain::tagging::TaggingScheme;
+use crate::http::auth::{Authenticator, Role};
+use crate::startup::Application;
+use crate::storage::{Database, orgs};
+
+#[derive(Parser)]
+#[command(
+    name = "equal-terms",
+    version,
+    about = "Method support for allocating grant money on equal terms"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API.
+    Serve {
+        /// Address to listen on (configuration key server.bind); port 0 picks a free port.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage organisations (tenants).
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Mint a bearer token with the configured secret, for local use.
+    Token {
+        /// Organisation code.
+        #[arg(long)]
+        org: String,
+        /// Role: integrator, case_officer, auditor or admin (repeat for several).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Lifetime, e.g. 30m, 1h, 1d.
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+        /// Who the token is for (the `sub` claim).
+        #[arg(long, default_value = "cli")]
+        subject: String,
+    },
+    /// Load a realistic synthetic dataset into the embedded database and serve it.
+    Demo {
+        #[arg(long)]
+        bind: Option<String>,
+        /// Number of synthetic applications.
+        #[arg(long, default_value_t = 5_000)]
+        applications: usize,
+        /// Load data without a planted skew.
+        #[arg(long)]
+        no_skew: bool,
+        /// Load the data and exit instead of serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organisation.
+    Add {
+        /// Short code, used in tokens (e.g. lst-stockholm).
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List organisations.
+    List,
+}
+
+/// Parses arguments, runs the command, and turns failures into a message and exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Configuration with `overrides`, secrets resolved, logging set up.
+fn settings(overrides: figment::Figment) -> anyhow::Result<Settings> {
+    let environment = std::env::var(crate::config::ENV_VAR).unwrap_or_else(|_| "local".into());
+    let dir = std::env::var_os(crate::config::CONFIG_DIR_VAR)
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "config".into());
+    let mut settings = Settings::load_from(&dir, &environment, overrides)?;
+    settings.resolve_secrets()?;
+    crate::telemetry::init(&settings.log);
+    Ok(settings)
+}
+
+fn bind_override(bind: Option<String>) -> figment::Figment {
+    match bind {
+        Some(bind) => Settings::override_key("server.bind", bind),
+        None => figment::Figment::new(),
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { bind } => {
+            let settings = settings(bind_override(bind))?;
+            actix_web::rt::System::new().block_on(async move {
+                Application::build(settings)?.run_until_stopped().await?;
+                Ok(())
+            })
+        }
+        Command::Migrate => {
+            let settings = settings(figment::Figment::new())?;
+            let db = Database::connect(&settings.database)?;
+            let ran = db.migrate()?;
+            println!("{ran} migration(s) applied ({})", db.backend().name());
+            Ok(())
+        }
+        Command::Org(OrgCommand::Add { code, name }) => {
+            let settings = settings(figment::Figment::new())?;
+            crate::domain::call::validate_code(&code)
+                .map_err(|_| anyhow::anyhow!("the code must be 1-64 letters, digits or . _ : -"))?;
+            let db = Database::connect(&settings.database)?;
+            db.migrate()?;
+            let scheme =
+                TaggingScheme::from_settings(&settings.tagging).map_err(anyhow::Error::msg)?;
+            let org = orgs::create(&mut *db.conn()?, &code, &name, &scheme)?;
+            println!(
+                "organisation {} created (tagging: {})",
+                org.code,
+                scheme.name()
+            );
+            Ok(())
+        }
+        Command::Org(OrgCommand::List) => {
+            let settings = settings(figment::Figment::new())?;
+            let db = Database::connect(&settings.database)?;
+            db.migrate()?;
+            for org in orgs::list(&mut *db.conn()?)? {
+                println!("{}\t{}", org.code, org.name);
+            }
+            Ok(())
+        }
+        Command::Token {
+            org,
+            roles,
+            ttl,
+            subject,
+        } => {
+            let settings = settings(figment::Figment::new())?;
+            let roles = roles
+                .iter()
+                .map(|r| {
+                    Role::from_code(r).with_context(|| {
+                        format!("unknown role {r:?}: integrator, case_officer, auditor or admin")
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let ttl = humantime::parse_duration(&ttl)
+                .with_context(|| format!("--ttl {ttl:?} is not a duration such as 1h"))?;
+            let db = Database::connect(&settings.database)?;
+            db.migrate()?;
+            if orgs::find_by_code(&mut *db.conn()?, &org)?.is_none() {
+                bail!("no organisation {org:?}: create it with `equal-terms org add`");
+            }
+            let auth = Authenticator::new(&settings.auth)?;
+            println!("{}", auth.mint(&org, &roles, &subject, ttl.as_secs())?);
+            Ok(())
+        }
+        Command::Demo {
+            bind,
+            applications,
+            no_skew,
+            no_serve,
+        } => {
+            let settings = settings(bind_override(bind))?;
+            demo::run(settings, applications, !no_skew, !no_serve)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Programmes (support forms) and calls (utlysningar).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The life of a call: drafted, published (open for applications), closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CallStatus {
+    #[default]
+    Draft,
+    Published,
+    Closed,
+}
+
+impl CallStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Draft, Self::Published, Self::Closed]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+
+    /// Draft -> published -> closed; a published call may go back to draft only while it has
+    /// no applications (checked by the caller), and a closed call stays closed.
+    pub fn can_move_to(self, next: CallStatus) -> bool {
+        matches!(
+            (self, next),
+            (Self::Draft, Self::Published)
+                | (Self::Published, Self::Closed)
+                | (Self::Published, Self::Draft)
+        ) || self == next
+    }
+}
+
+/// Codes of programmes and calls: 1-64 characters of letters, digits and `. _ : -`.
+pub fn validate_code(code: &str) -> Result<(), validator::ValidationError> {
+    let ok = (1..=64).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("code")
+            .with_message("must be 1-64 characters of letters, digits and . _ : -".into()))
+    }
+}
+
+/// Opening must not come after closing.
+pub fn check_dates(opens_on: NaiveDate, closes_on: NaiveDate) -> Result<(), String> {
+    if closes_on < opens_on {
+        Err("must not be before opensOn".into())
+    } else {
+        Ok(())
+    }
+}

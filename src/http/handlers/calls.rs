@@ -1,0 +1,285 @@
+//! Calls for applications (utlysningar).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::domain::call::{CallStatus, check_dates, validate_code};
+use crate::domain::money::{MoneyDto, Ore};
+use crate::domain::validation::{Errors, from_validator};
+use crate::http::AppState;
+use crate::http::auth::{Authorized, ManageCalls, ReadCatalogue};
+use crate::http::extract::{ApiJson, Page, cursor};
+use crate::http::idempotency::{Created, body_hash, once};
+use crate::http::problem::ApiError;
+use crate::storage::StorageError;
+use crate::storage::programmes::{self, CallChanges, CallWithProgramme, NewCall};
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewCallBody {
+    #[schema(example = "REG-FS")]
+    pub programme_code: String,
+    #[schema(example = "ABC-2017-1")]
+    #[validate(custom(function = "validate_code"))]
+    pub code: String,
+    #[validate(length(min = 1, max = 300))]
+    pub title: String,
+    #[schema(value_type = String, format = Date)]
+    pub opens_on: NaiveDate,
+    #[schema(value_type = String, format = Date)]
+    pub closes_on: NaiveDate,
+    #[validate(nested)]
+    pub budget: MoneyDto,
+}
+
+/// Changes to a call; absent fields stay as they are.
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CallPatch {
+    #[validate(length(min = 1, max = 300))]
+    pub title: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub opens_on: Option<NaiveDate>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub closes_on: Option<NaiveDate>,
+    #[validate(nested)]
+    pub budget: Option<MoneyDto>,
+    pub status: Option<CallStatus>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CallView {
+    pub id: i64,
+    pub programme_code: String,
+    pub code: String,
+    pub title: String,
+    #[schema(value_type = String, format = Date)]
+    pub opens_on: NaiveDate,
+    #[schema(value_type = String, format = Date)]
+    pub closes_on: NaiveDate,
+    pub budget: MoneyDto,
+    pub status: CallStatus,
+    /// Bumped by every change of content (not of status).
+    pub version: i32,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
+impl From<CallWithProgramme> for CallView {
+    fn from(c: CallWithProgramme) -> Self {
+        let call = c.call;
+        Self {
+            id: call.id,
+            programme_code: c.programme_code,
+            code: call.code,
+            title: call.title,
+            opens_on: call.opens_on,
+            closes_on: call.closes_on,
+            budget: MoneyDto::sek(Ore(call.budget_ore)),
+            status: CallStatus::from_code(&call.status).unwrap_or_default(),
+            version: call.version,
+            created_at: call.created_at,
+            updated_at: call.updated_at,
+        }
+    }
+}
+
+fn location(id: i64) -> String {
+    format!("/api/v1/calls/{id}")
+}
+
+/// Create a call (as a draft).
+#[utoipa::path(tag = "catalogue", request_body = NewCallBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry safely")),
+    responses(
+        (status = 201, body = CallView),
+        (status = 409, body = crate::http::problem::Problem),
+        (status = 422, description = "invalid field, e.g. an unknown /programmeCode", body = crate::http::problem::Problem),
+    ), security(("bearer" = [])))]
+#[post("/calls")]
+pub async fn create_call(
+    caller: Authorized<ManageCalls>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ApiJson(body): ApiJson<NewCallBody>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Errors::new();
+    if let Err(e) = body.validate() {
+        errors.extend(from_validator(&e));
+    }
+    errors.check("/closesOn", check_dates(body.opens_on, body.closes_on));
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors.into_vec()));
+    }
+    let budget = body
+        .budget
+        .ore()
+        .map_err(|r| ApiError::field("/budget/amount", r))?;
+    let hash = body_hash(&[serde_json::to_string(&body).unwrap_or_default().as_bytes()]);
+    once(&state, &caller, &req, hash, || async {
+        let org_id = caller.org_id;
+        let new = NewCall {
+            programme_code: body.programme_code.clone(),
+            code: body.code.clone(),
+            title: body.title.clone(),
+            opens_on: body.opens_on,
+            closes_on: body.closes_on,
+            budget_ore: budget.0,
+        };
+        let created = state
+            .db
+            .run(move |conn| programmes::create_call(conn, org_id, &new))
+            .await
+            .map_err(|e| match e {
+                StorageError::NotFound => ApiError::field(
+                    "/programmeCode",
+                    "no programme with this code in this organisation",
+                ),
+                StorageError::Conflict(_) => {
+                    ApiError::Conflict("a call with this code already exists".into())
+                }
+                other => other.into(),
+            })?;
+        let id = created.call.id;
+        Ok(Created::json(
+            StatusCode::CREATED,
+            &CallView::from(created),
+            Some(location(id)),
+        ))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CallQuery {
+    /// Only calls of this programme.
+    pub programme_code: Option<String>,
+    /// Items per page, 1-500 (default 100).
+    pub limit: Option<i64>,
+    /// The `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List calls, oldest first.
+#[utoipa::path(tag = "catalogue", params(CallQuery),
+    responses((status = 200, body = Page<CallView>)), security(("bearer" = [])))]
+#[get("/calls")]
+pub async fn list_calls(
+    caller: Authorized<ReadCatalogue>,
+    state: web::Data<AppState>,
+    query: web::Query<CallQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = crate::http::extract::PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let limit = page.limit()?;
+    let after = page
+        .after()?
+        .map(|a| a.parse::<i64>())
+        .transpose()
+        .map_err(|_| ApiError::field("/cursor", "is not a cursor this API issued"))?;
+    let org_id = caller.org_id;
+    let programme = query.programme_code;
+    let items = state
+        .db
+        .run(move |conn| programmes::list_calls(conn, org_id, programme.as_deref(), after, limit))
+        .await?;
+    let next_cursor = (items.len() as i64 == limit)
+        .then(|| items.last().map(|c| cursor(&c.call.id.to_string())))
+        .flatten();
+    Ok(HttpResponse::Ok().json(Page {
+        items: items.into_iter().map(CallView::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// One call.
+#[utoipa::path(tag = "catalogue", params(("id" = i64, Path)),
+    responses((status = 200, body = CallView), (status = 404, body = crate::http::problem::Problem)),
+    security(("bearer" = [])))]
+#[get("/calls/{id}")]
+pub async fn get_call(
+    caller: Authorized<ReadCatalogue>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let (org_id, id) = (caller.org_id, id.into_inner());
+    let call = state
+        .db
+        .run(move |conn| programmes::find_call(conn, org_id, id))
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such call".into()))?;
+    Ok(HttpResponse::Ok().json(CallView::from(call)))
+}
+
+/// Change a call: its content (a new version) or its status.
+#[utoipa::path(tag = "catalogue", params(("id" = i64, Path)), request_body = CallPatch,
+    responses(
+        (status = 200, body = CallView),
+        (status = 404, body = crate::http::problem::Problem),
+        (status = 409, description = "status change not allowed", body = crate::http::problem::Problem),
+        (status = 422, body = crate::http::problem::Problem),
+    ), security(("bearer" = [])))]
+#[patch("/calls/{id}")]
+pub async fn patch_call(
+    caller: Authorized<ManageCalls>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    ApiJson(body): ApiJson<CallPatch>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()
+        .map_err(|e| ApiError::Validation(from_validator(&e)))?;
+    let budget_ore = body
+        .budget
+        .as_ref()
+        .map(|b| b.ore().map_err(|r| ApiError::field("/budget/amount", r)))
+        .transpose()?
+        .map(|o| o.0);
+    let (org_id, id) = (caller.org_id, id.into_inner());
+    let updated = state
+        .db
+        .run(move |conn| -> Result<CallWithProgramme, ApiError> {
+            let current = programmes::find_call(conn, org_id, id)?
+                .ok_or_else(|| ApiError::NotFound("no such call".into()))?;
+            let opens = body.opens_on.unwrap_or(current.call.opens_on);
+            let closes = body.closes_on.unwrap_or(current.call.closes_on);
+            check_dates(opens, closes).map_err(|reason| ApiError::field("/closesOn", reason))?;
+            let from = CallStatus::from_code(&current.call.status).unwrap_or_default();
+            if let Some(to) = body.status {
+                if !from.can_move_to(to) {
+                    return Err(ApiError::Conflict(format!(
+                        "a {} call cannot become {}",
+                        from.code(),
+                        to.code()
+                    )));
+                }
+                if from == CallStatus::Published
+                    && to == CallStatus::Draft
+                    && programmes::count_applications(conn, id)? > 0
+                {
+                    return Err(ApiError::Conflict(
+                        "a call that has applications cannot go back to draft".into(),
+                    ));
+                }
+            }
+            let changes = CallChanges {
+                title: body.title,
+                opens_on: body.opens_on,
+                closes_on: body.closes_on,
+                budget_ore,
+                status: body.status.map(|s| s.code().to_owned()),
+            };
+            programmes::update_call(conn, &current.call, &changes)?;
+            Ok(programmes::find_call(conn, org_id, id)?.ok_or(StorageError::NotFound)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CallView::from(updated)))
+}

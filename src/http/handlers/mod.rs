@@ -1,0 +1,8 @@
+//! One module per resource; each handler declares the policy it needs and stays within the
+//! caller's organisation.
+
+pub mod applications;
+pub mod calls;
+pub mod health;
+pub mod imports;
+pub mod programmes;

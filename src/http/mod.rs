@@ -1,0 +1,75 @@
+//! The HTTP API: routes, state, authentication, errors.
+
+pub mod auth;
+pub mod extract;
+pub mod handlers;
+pub mod idempotency;
+pub mod middleware;
+pub mod openapi;
+pub mod problem;
+
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::config::Settings;
+use crate::domain::applicant::Pseudonymiser;
+use crate::storage::Database;
+use auth::{Authenticator, OrgCache};
+use problem::ApiError;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Database,
+    pub auth: Authenticator,
+    pub keys: Pseudonymiser,
+    pub orgs: OrgCache,
+}
+
+/// All routes. The health checks and the API documentation are public; everything under
+/// `/api/v1` takes a token through its handler's `Authorized<_>` argument.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use handlers::*;
+    cfg.service(health::health)
+        .service(health::ready)
+        .configure(openapi::configure)
+        .service(
+            web::scope("/api/v1")
+                .service(programmes::create_programme)
+                .service(programmes::list_programmes)
+                .service(calls::create_call)
+                .service(calls::list_calls)
+                .service(calls::get_call)
+                .service(calls::patch_call)
+                .service(applications::put_application)
+                .service(applications::put_decision)
+                .service(applications::get_application)
+                .service(imports::post_import)
+                .service(imports::get_import),
+        )
+        .default_service(web::to(not_found));
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "no endpoint {} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// Path and query errors as problem documents.
+pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::PathConfig::default()
+            .error_handler(|err, _| ApiError::NotFound(format!("no such resource ({err})")).into()),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|err, _| {
+        ApiError::Validation(vec![crate::domain::validation::FieldError::new(
+            "",
+            format!("invalid query parameters: {err}"),
+        )])
+        .into()
+    }));
+}

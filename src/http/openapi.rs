@@ -1,0 +1,63 @@
+//! The OpenAPI 3.1 document (`/api/v1/openapi.json`) and Swagger UI (`/api/v1/docs/`), served
+//! from files compiled into the binary: no network access at build or run time.
+
+use actix_web::web;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::handlers::*;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Equal Terms",
+        description = "Method support for allocating grant money on equal terms: ingestion of applications and decisions, tagging, rules, reports and call checks. Errors are RFC 9457 problem documents; see docs/api.md.",
+        license(name = "EUPL-1.2"),
+    ),
+    paths(
+        health::health,
+        health::ready,
+        programmes::create_programme,
+        programmes::list_programmes,
+        calls::create_call,
+        calls::list_calls,
+        calls::get_call,
+        calls::patch_call,
+        applications::put_application,
+        applications::put_decision,
+        applications::get_application,
+        imports::post_import,
+        imports::get_import,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "operations", description = "Health checks (no token)"),
+        (name = "catalogue", description = "Programmes and calls"),
+        (name = "applications", description = "Applications, decisions and bulk imports"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        SwaggerUi::new("/api/v1/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()),
+    );
+}

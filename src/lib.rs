@@ -1,0 +1,16 @@
+//! Equal Terms: method support for allocating grant money on equal terms.
+//!
+//! Layers, from the inside out: `domain` (what things are, no I/O), `stats` and `analysis` (pure
+//! computation), `storage` (diesel over PostgreSQL and SQLite), `ingest` (bulk imports),
+//! `http` (the REST API) and `cli` (the operator's commands). See docs/architecture.md.
+
+pub mod analysis;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod ingest;
+pub mod startup;
+pub mod storage;
+pub mod synth;
+pub mod telemetry;

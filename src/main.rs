@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    equal_terms::cli::main()
+}

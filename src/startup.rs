@@ -1,0 +1,92 @@
+//! Building the application: one function used by `serve`, `demo` and the tests, so that what is
+//! tested is what runs.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+
+use crate::config::Settings;
+use crate::domain::applicant::Pseudonymiser;
+use crate::http::auth::{Authenticator, OrgCache};
+use crate::http::{AppState, configure, extractor_configs, middleware::request_context};
+use crate::storage::Database;
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    server: Server,
+    address: SocketAddr,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations, binds the listener (port 0 picks a free
+    /// port) and prepares the server. `settings` must have its secrets resolved.
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = Database::connect(&settings.database).context("connecting to the database")?;
+        let ran = db.migrate().context("applying migrations")?;
+        if ran > 0 {
+            tracing::info!(
+                migrations = ran,
+                backend = db.backend().name(),
+                "migrations applied"
+            );
+        }
+        prepare_after_restart(&db)?;
+        let listener = TcpListener::bind(&settings.server.bind)
+            .with_context(|| format!("binding {}", settings.server.bind))?;
+        let address = listener.local_addr()?;
+        let state = web::Data::new(AppState {
+            auth: Authenticator::new(&settings.auth)?,
+            keys: Pseudonymiser::new(settings.pseudonym.secret.expose().as_bytes()),
+            db,
+            orgs: OrgCache::default(),
+            settings: Arc::new(settings),
+        });
+        let workers = state.settings.server.workers;
+        let shutdown = state.settings.server.shutdown_timeout_secs;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(extractor_configs)
+                .wrap(from_fn(request_context))
+                .configure(configure)
+        })
+        .listen(listener)?
+        .shutdown_timeout(shutdown)
+        .client_request_timeout(Duration::from_secs(60));
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        tracing::info!(%address, "listening");
+        Ok(Self {
+            server: server.run(),
+            address,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (up to
+    /// `server.shutdown_timeout_secs`).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Work left by a process that stopped mid-way: imports still marked running, and idempotency
+/// keys claimed by requests that never finished.
+fn prepare_after_restart(db: &Database) -> anyhow::Result<()> {
+    let mut conn = db.conn()?;
+    let interrupted = crate::storage::imports::mark_interrupted(&mut conn)?;
+    let released = crate::storage::idempotency::release_unfinished(&mut conn)?;
+    if interrupted + released > 0 {
+        tracing::warn!(interrupted, released, "cleaned up after an earlier stop");
+    }
+    Ok(())
+}

@@ -1,0 +1,290 @@
+//! The statistics cube: one row of sufficient statistics per (call, month, gender, background,
+//! age band, county) and tagging scheme, changed in the same transaction as the applications it
+//! counts (see `analysis::cells`).
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use super::schema::stat_cells;
+use super::{DbConnection, StorageError, StorageResult};
+use crate::analysis::cells::{CellStats, Histogram};
+use crate::domain::tagging::{Dimension, Tags};
+
+/// The dimensions the cube keeps, in key order. Evaluations over other dimensions (municipality,
+/// size, detailed background) read the tagged applications instead.
+pub const CUBE_DIMENSIONS: [Dimension; 4] = [
+    Dimension::Gender,
+    Dimension::Background,
+    Dimension::AgeBand,
+    Dimension::County,
+];
+
+/// Where in the cube one application counts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CubeKey {
+    pub call_id: i64,
+    pub month: i32,
+    /// Values of [`CUBE_DIMENSIONS`], in that order.
+    pub groups: [String; 4],
+}
+
+impl CubeKey {
+    pub fn new(call_id: i64, month: i32, tags: &Tags) -> Self {
+        Self {
+            call_id,
+            month,
+            groups: CUBE_DIMENSIONS.map(|d| tags.get(d).value.clone()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = stat_cells)]
+#[diesel(treat_none_as_default_value = false)]
+struct CellRow {
+    org_id: i64,
+    scheme_id: i64,
+    call_id: i64,
+    month: i32,
+    gender: String,
+    background: String,
+    age_band: String,
+    county: String,
+    applications: i64,
+    judged: i64,
+    approved: i64,
+    withdrawn: i64,
+    applied_ore: i64,
+    judged_applied_ore: i64,
+    approved_applied_ore: i64,
+    granted_ore: i64,
+    granted_sq_sek: f64,
+    days_sum: i64,
+    hist_granted: String,
+    hist_cut: String,
+    hist_days: String,
+}
+
+impl CellRow {
+    fn new(org_id: i64, scheme_id: i64, key: &CubeKey, s: &CellStats) -> Self {
+        let [gender, background, age_band, county] = key.groups.clone();
+        Self {
+            org_id,
+            scheme_id,
+            call_id: key.call_id,
+            month: key.month,
+            gender,
+            background,
+            age_band,
+            county,
+            applications: s.applications,
+            judged: s.judged,
+            approved: s.approved,
+            withdrawn: s.withdrawn,
+            applied_ore: s.applied_ore,
+            judged_applied_ore: s.judged_applied_ore,
+            approved_applied_ore: s.approved_applied_ore,
+            granted_ore: s.granted_ore,
+            granted_sq_sek: s.granted_sq_sek,
+            days_sum: s.days_sum,
+            hist_granted: s.hist_granted.encode(),
+            hist_cut: s.hist_cut.encode(),
+            hist_days: s.hist_days.encode(),
+        }
+    }
+
+    fn into_parts(self) -> StorageResult<(CubeKey, CellStats)> {
+        let histogram = |text: &str| {
+            Histogram::decode(text)
+                .map_err(|e| StorageError::Config(format!("corrupt statistics cell: {e}")))
+        };
+        let stats = CellStats {
+            applications: self.applications,
+            judged: self.judged,
+            approved: self.approved,
+            withdrawn: self.withdrawn,
+            applied_ore: self.applied_ore,
+            judged_applied_ore: self.judged_applied_ore,
+            approved_applied_ore: self.approved_applied_ore,
+            granted_ore: self.granted_ore,
+            granted_sq_sek: self.granted_sq_sek,
+            days_sum: self.days_sum,
+            hist_granted: histogram(&self.hist_granted)?,
+            hist_cut: histogram(&self.hist_cut)?,
+            hist_days: histogram(&self.hist_days)?,
+        };
+        let key = CubeKey {
+            call_id: self.call_id,
+            month: self.month,
+            groups: [self.gender, self.background, self.age_band, self.county],
+        };
+        Ok((key, stats))
+    }
+}
+
+/// Changes to the cube collected while a batch is written: key -> what to add.
+#[derive(Debug, Default)]
+pub struct CubeDelta {
+    changes: HashMap<CubeKey, CellStats>,
+}
+
+impl CubeDelta {
+    pub fn add(&mut self, key: CubeKey, stats: &CellStats, sign: i64) {
+        self.changes.entry(key).or_default().add(stats, sign);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// Most cells per statement: 21 columns stay under SQLite's 32,766 bound parameters.
+const CELLS_PER_STATEMENT: usize = 1_000;
+
+/// Adds `delta` to the stored cells. Must run inside `write_tx` (which serialises the writers of
+/// one organisation), because cells are read, merged and written back.
+pub fn apply(
+    conn: &mut DbConnection,
+    org_id: i64,
+    scheme_id: i64,
+    delta: CubeDelta,
+) -> StorageResult<()> {
+    if delta.is_empty() {
+        return Ok(());
+    }
+    let mut call_ids: Vec<i64> = delta.changes.keys().map(|k| k.call_id).collect();
+    call_ids.sort_unstable();
+    call_ids.dedup();
+    let (min_month, max_month) = delta
+        .changes
+        .keys()
+        .fold((i32::MAX, i32::MIN), |(lo, hi), k| {
+            (lo.min(k.month), hi.max(k.month))
+        });
+    let mut stored: HashMap<CubeKey, CellStats> = stat_cells::table
+        .filter(stat_cells::org_id.eq(org_id))
+        .filter(stat_cells::scheme_id.eq(scheme_id))
+        .filter(stat_cells::call_id.eq_any(&call_ids))
+        .filter(stat_cells::month.between(min_month, max_month))
+        .select(CellRow::as_select())
+        .load_iter::<CellRow, diesel::connection::DefaultLoadingMode>(conn)?
+        .map(|row| {
+            row.map_err(StorageError::from)
+                .and_then(CellRow::into_parts)
+        })
+        .collect::<StorageResult<_>>()?;
+
+    let mut upserts = Vec::with_capacity(delta.changes.len());
+    let mut deletes = Vec::new();
+    for (key, change) in delta.changes {
+        let cell = stored.entry(key.clone()).or_default();
+        cell.add(&change, 1);
+        if cell.applications < 0 {
+            return Err(StorageError::Config(format!(
+                "statistics cell {key:?} would go negative: the cube is out of step with the rows"
+            )));
+        }
+        if cell.is_empty() {
+            deletes.push(key);
+        } else {
+            upserts.push(CellRow::new(org_id, scheme_id, &key, cell));
+        }
+    }
+    for chunk in upserts.chunks(CELLS_PER_STATEMENT) {
+        crate::with_backend!(conn, c => {
+            diesel::insert_into(stat_cells::table)
+                .values(chunk)
+                .on_conflict((
+                    stat_cells::org_id,
+                    stat_cells::scheme_id,
+                    stat_cells::call_id,
+                    stat_cells::month,
+                    stat_cells::gender,
+                    stat_cells::background,
+                    stat_cells::age_band,
+                    stat_cells::county,
+                ))
+                .do_update()
+                .set((
+                    stat_cells::applications.eq(excluded(stat_cells::applications)),
+                    stat_cells::judged.eq(excluded(stat_cells::judged)),
+                    stat_cells::approved.eq(excluded(stat_cells::approved)),
+                    stat_cells::withdrawn.eq(excluded(stat_cells::withdrawn)),
+                    stat_cells::applied_ore.eq(excluded(stat_cells::applied_ore)),
+                    stat_cells::judged_applied_ore.eq(excluded(stat_cells::judged_applied_ore)),
+                    stat_cells::approved_applied_ore.eq(excluded(stat_cells::approved_applied_ore)),
+                    stat_cells::granted_ore.eq(excluded(stat_cells::granted_ore)),
+                    stat_cells::granted_sq_sek.eq(excluded(stat_cells::granted_sq_sek)),
+                    stat_cells::days_sum.eq(excluded(stat_cells::days_sum)),
+                    stat_cells::hist_granted.eq(excluded(stat_cells::hist_granted)),
+                    stat_cells::hist_cut.eq(excluded(stat_cells::hist_cut)),
+                    stat_cells::hist_days.eq(excluded(stat_cells::hist_days)),
+                ))
+                .execute(c)
+        })?;
+    }
+    for key in deletes {
+        let [gender, background, age_band, county] = &key.groups;
+        diesel::delete(
+            stat_cells::table
+                .filter(stat_cells::org_id.eq(org_id))
+                .filter(stat_cells::scheme_id.eq(scheme_id))
+                .filter(stat_cells::call_id.eq(key.call_id))
+                .filter(stat_cells::month.eq(key.month))
+                .filter(stat_cells::gender.eq(gender))
+                .filter(stat_cells::background.eq(background))
+                .filter(stat_cells::age_band.eq(age_band))
+                .filter(stat_cells::county.eq(county)),
+        )
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Which cells to read.
+#[derive(Debug, Clone, Default)]
+pub struct CellFilter {
+    /// Only these calls (e.g. a programme's); `None` is every call.
+    pub call_ids: Option<Vec<i64>>,
+    /// Only months from..=to (yyyymm).
+    pub months: Option<(i32, i32)>,
+}
+
+/// Reads the cube of one organisation and scheme.
+pub fn load(
+    conn: &mut DbConnection,
+    org_id: i64,
+    scheme_id: i64,
+    filter: &CellFilter,
+) -> StorageResult<Vec<(CubeKey, CellStats)>> {
+    let mut query = stat_cells::table
+        .filter(stat_cells::org_id.eq(org_id))
+        .filter(stat_cells::scheme_id.eq(scheme_id))
+        .select(CellRow::as_select())
+        .into_boxed();
+    if let Some(calls) = &filter.call_ids {
+        query = query.filter(stat_cells::call_id.eq_any(calls.clone()));
+    }
+    if let Some((from, to)) = filter.months {
+        query = query.filter(stat_cells::month.between(from, to));
+    }
+    query
+        .load_iter::<CellRow, diesel::connection::DefaultLoadingMode>(conn)?
+        .map(|row| {
+            row.map_err(StorageError::from)
+                .and_then(CellRow::into_parts)
+        })
+        .collect()
+}
+
+/// Removes every cell of a scheme (before rebuilding it from the rows).
+pub fn clear(conn: &mut DbConnection, org_id: i64, scheme_id: i64) -> StorageResult<usize> {
+    Ok(diesel::delete(
+        stat_cells::table
+            .filter(stat_cells::org_id.eq(org_id))
+            .filter(stat_cells::scheme_id.eq(scheme_id)),
+    )
+    .execute(conn)?)
+}

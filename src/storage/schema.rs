@@ -1,0 +1,185 @@
+//! Table definitions shared by both backends: only types every backend has (BigInt, Integer,
+//! Text, Double, Bool, Date, Timestamp). Kept in step with `migrations/{sqlite,postgres}` by the
+//! schema-parity test.
+
+diesel::table! {
+    organisations (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        current_scheme_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tag_schemes (id) {
+        id -> BigInt,
+        org_id -> BigInt,
+        fingerprint -> Text,
+        name -> Text,
+        definition -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    programmes (id) {
+        id -> BigInt,
+        org_id -> BigInt,
+        code -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calls (id) {
+        id -> BigInt,
+        org_id -> BigInt,
+        programme_id -> BigInt,
+        code -> Text,
+        title -> Text,
+        opens_on -> Date,
+        closes_on -> Date,
+        budget_ore -> BigInt,
+        status -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    applicants (org_id, applicant_key) {
+        org_id -> BigInt,
+        applicant_key -> Text,
+        first_seen_on -> Date,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> BigInt,
+        org_id -> BigInt,
+        call_id -> BigInt,
+        external_id -> Text,
+        applicant_key -> Text,
+        received_on -> Date,
+        amount_applied_ore -> BigInt,
+        facts -> Text,
+        content_hash -> Text,
+        revision -> Integer,
+        decision_version -> Integer,
+        outcome -> Nullable<Text>,
+        amount_granted_ore -> Nullable<BigInt>,
+        decided_on -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    decisions (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        version -> Integer,
+        outcome -> Text,
+        amount_granted_ore -> BigInt,
+        decided_on -> Date,
+        reason -> Text,
+        content_hash -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    application_tags (application_id, scheme_id) {
+        application_id -> BigInt,
+        scheme_id -> BigInt,
+        gender -> Text,
+        background -> Text,
+        background_detail -> Text,
+        age_band -> Text,
+        county -> Text,
+        municipality -> Text,
+        size_band -> Text,
+        notes -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    stat_cells (org_id, scheme_id, call_id, month, gender, background, age_band, county) {
+        org_id -> BigInt,
+        scheme_id -> BigInt,
+        call_id -> BigInt,
+        month -> Integer,
+        gender -> Text,
+        background -> Text,
+        age_band -> Text,
+        county -> Text,
+        applications -> BigInt,
+        judged -> BigInt,
+        approved -> BigInt,
+        withdrawn -> BigInt,
+        applied_ore -> BigInt,
+        judged_applied_ore -> BigInt,
+        approved_applied_ore -> BigInt,
+        granted_ore -> BigInt,
+        granted_sq_sek -> Double,
+        days_sum -> BigInt,
+        hist_granted -> Text,
+        hist_cut -> Text,
+        hist_days -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (org_id, idem_key) {
+        org_id -> BigInt,
+        idem_key -> Text,
+        request_hash -> Text,
+        status_code -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        location -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    import_jobs (id) {
+        id -> Text,
+        org_id -> BigInt,
+        format -> Text,
+        status -> Text,
+        lines -> BigInt,
+        accepted -> BigInt,
+        unchanged -> BigInt,
+        rejected -> BigInt,
+        errors -> Text,
+        errors_truncated -> Bool,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(tag_schemes -> organisations (org_id));
+diesel::joinable!(programmes -> organisations (org_id));
+diesel::joinable!(calls -> programmes (programme_id));
+diesel::joinable!(applications -> calls (call_id));
+diesel::joinable!(decisions -> applications (application_id));
+diesel::joinable!(application_tags -> applications (application_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    tag_schemes,
+    programmes,
+    calls,
+    applicants,
+    applications,
+    decisions,
+    application_tags,
+    stat_cells,
+    idempotency_keys,
+    import_jobs,
+);
