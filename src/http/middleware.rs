@@ -18,24 +18,21 @@ pub async fn request_context(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
         method = %req.method(),
-        route = %route,
+        route = tracing::field::Empty,
     );
     let started = Instant::now();
-    let http_request = req.request().clone();
-    let result = next.call(req).instrument(span.clone()).await;
+    // Routing happens inside `next`, so the matched pattern is known only afterwards.
+    let mut response = next.call(req).instrument(span.clone()).await?;
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    span.record("route", route.as_str());
     let _entered = span.enter();
-    // An error that escaped the handlers still becomes a response carrying the request id.
-    let mut response = match result {
-        Ok(response) => response.map_into_boxed_body(),
-        Err(error) => ServiceResponse::new(http_request, error.error_response()),
-    };
     tracing::info!(
         status = response.status().as_u16(),
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -44,5 +41,5 @@ pub async fn request_context(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
-    Ok(response)
+    Ok(response.map_into_boxed_body())
 }

@@ -30,7 +30,7 @@ use super::handlers::*;
         imports::post_import,
         imports::get_import,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ApiPrefix),
     tags(
         (name = "operations", description = "Health checks (no token)"),
         (name = "catalogue", description = "Programmes and calls"),
@@ -53,6 +53,25 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The handlers are mounted under `/api/v1` (health checks at the root); the document says so.
+struct ApiPrefix;
+
+impl Modify for ApiPrefix {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let paths = std::mem::take(&mut openapi.paths.paths);
+        openapi.paths.paths = paths
+            .into_iter()
+            .map(|(path, item)| {
+                if path == "/health" || path == "/ready" {
+                    (path, item)
+                } else {
+                    (format!("/api/v1{path}"), item)
+                }
+            })
+            .collect();
     }
 }
 

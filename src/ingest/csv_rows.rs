@@ -13,6 +13,7 @@ use crate::domain::applicant::{
 };
 use crate::domain::application::{DecisionBody, DecisionReason, ImportRow, Outcome};
 use crate::domain::money::{MoneyDto, Ore, SEK};
+use crate::domain::validation::from_validator;
 
 /// Every column, with the JSON pointer of the field it fills.
 pub const COLUMNS: [(&str, &str); 24] = [
@@ -92,6 +93,9 @@ pub fn rows(
         .delimiter(if swedish { b';' } else { b',' })
         .flexible(true)
         .has_headers(true)
+        // Lines end at \n (a \r before it is trimmed with the field): the reader's own CRLF
+        // handling would miscount line numbers.
+        .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(reader);
     let header = csv
         .byte_headers()
@@ -371,12 +375,6 @@ impl Fields<'_> {
                 None
             }
         };
-        if !self.errors.is_empty() {
-            return SourceItem::Bad(self.errors);
-        }
-        let (Some(received_on), Some(amount_applied)) = (received_on, amount_applied) else {
-            return SourceItem::Bad(self.errors);
-        };
         let has_leader = leader
             != LeaderDto {
                 sex: None,
@@ -392,6 +390,33 @@ impl Fields<'_> {
                 age_band: None,
                 size_band: None,
             };
+        let applicant = ApplicantDto {
+            org_number,
+            legal_form,
+            municipality,
+            employees,
+            sector,
+            leader: has_leader.then_some(leader),
+            owners,
+            categories: has_categories.then_some(categories),
+        };
+        let (Some(received_on), Some(amount_applied), true) =
+            (received_on, amount_applied, self.errors.is_empty())
+        else {
+            // Report the applicant's own field errors too, so one round of fixes is enough.
+            if let Err(e) = validator::Validate::validate(&applicant) {
+                for error in from_validator(&e) {
+                    let pointer = format!("/applicant{}", error.pointer);
+                    self.errors.push(RowError {
+                        line: self.line,
+                        column: column_of(&pointer),
+                        pointer,
+                        reason: error.reason,
+                    });
+                }
+            }
+            return SourceItem::Bad(self.errors);
+        };
         SourceItem::Row {
             line: self.line,
             row: Box::new(ImportRow {
@@ -399,16 +424,7 @@ impl Fields<'_> {
                 call_code,
                 received_on,
                 amount_applied,
-                applicant: ApplicantDto {
-                    org_number,
-                    legal_form,
-                    municipality,
-                    employees,
-                    sector,
-                    leader: has_leader.then_some(leader),
-                    owners,
-                    categories: has_categories.then_some(categories),
-                },
+                applicant,
                 decision,
             }),
         }
@@ -488,6 +504,17 @@ mod tests {
             panic!()
         };
         assert!(reason.contains("receivedOn"));
+    }
+
+    #[test]
+    fn crlf_line_numbers_count_from_the_header() {
+        let body = "externalId;callCode;receivedOn;amountApplied;orgNumber\r\nA;B;2017-01-01;1;5566778899\r\nA;B;x;1;5566778899\r\n";
+        let items = items(body);
+        assert!(matches!(items[0], SourceItem::Row { line: 2, .. }));
+        let SourceItem::Bad(errors) = &items[1] else {
+            panic!()
+        };
+        assert_eq!(errors[0].line, 3);
     }
 
     #[test]

@@ -9,7 +9,11 @@ use diesel::upsert::excluded;
 
 use super::schema::stat_cells;
 use super::{DbConnection, StorageError, StorageResult};
-use crate::analysis::cells::{CellStats, Histogram};
+use chrono::NaiveDate;
+
+use crate::analysis::cells::{ApplicationFigures, CellStats, Histogram, month_of};
+use crate::domain::application::Outcome;
+use crate::domain::money::Ore;
 use crate::domain::tagging::{Dimension, Tags};
 
 /// The dimensions the cube keeps, in key order. Evaluations over other dimensions (municipality,
@@ -287,4 +291,117 @@ pub fn clear(conn: &mut DbConnection, org_id: i64, scheme_id: i64) -> StorageRes
             .filter(stat_cells::scheme_id.eq(scheme_id)),
     )
     .execute(conn)?)
+}
+
+/// One tagged application as the cube and the evaluation read it.
+#[derive(Debug, Clone)]
+pub struct ScanRow {
+    pub call_id: i64,
+    pub figures: ApplicationFigures,
+    /// Tag values by [`Dimension::index`].
+    pub groups: [String; 7],
+}
+
+impl ScanRow {
+    pub fn cube_key(&self) -> CubeKey {
+        CubeKey {
+            call_id: self.call_id,
+            month: month_of(self.figures.received_on),
+            groups: CUBE_DIMENSIONS.map(|d| self.groups[d.index()].clone()),
+        }
+    }
+}
+
+/// Reads every tagged application of an organisation under one scheme (optionally only some
+/// calls), in id order, and hands each to `visit`. Costs what the rows cost: for the cube's
+/// dimensions, read the cube instead.
+pub fn scan(
+    conn: &mut DbConnection,
+    org_id: i64,
+    scheme_id: i64,
+    call_ids: Option<&[i64]>,
+    mut visit: impl FnMut(ScanRow),
+) -> StorageResult<()> {
+    use super::schema::{application_tags as t, applications as a};
+    type Row = (
+        i64,
+        NaiveDate,
+        i64,
+        Option<String>,
+        Option<i64>,
+        Option<NaiveDate>,
+        (String, String, String, String, String, String, String),
+    );
+    let mut query = a::table
+        .inner_join(t::table.on(t::application_id.eq(a::id).and(t::scheme_id.eq(scheme_id))))
+        .filter(a::org_id.eq(org_id))
+        .select((
+            a::call_id,
+            a::received_on,
+            a::amount_applied_ore,
+            a::outcome,
+            a::amount_granted_ore,
+            a::decided_on,
+            (
+                t::gender,
+                t::background,
+                t::background_detail,
+                t::age_band,
+                t::county,
+                t::municipality,
+                t::size_band,
+            ),
+        ))
+        .order(a::id)
+        .into_boxed();
+    if let Some(calls) = call_ids {
+        query = query.filter(a::call_id.eq_any(calls.to_vec()));
+    }
+    for row in query.load_iter::<Row, diesel::connection::DefaultLoadingMode>(conn)? {
+        let (call_id, received_on, applied, outcome, granted, decided_on, g) = row?;
+        let decision = match (outcome.as_deref().and_then(Outcome::from_code), decided_on) {
+            (Some(outcome), Some(decided_on)) => {
+                Some((outcome, Ore(granted.unwrap_or(0)), decided_on))
+            }
+            _ => None,
+        };
+        visit(ScanRow {
+            call_id,
+            figures: ApplicationFigures {
+                received_on,
+                applied: Ore(applied),
+                decision,
+            },
+            groups: [g.0, g.1, g.2, g.3, g.4, g.5, g.6],
+        });
+    }
+    Ok(())
+}
+
+/// The cube as the rows say it should be (for rebuilding it, and for checking it).
+pub fn recompute(
+    conn: &mut DbConnection,
+    org_id: i64,
+    scheme_id: i64,
+) -> StorageResult<HashMap<CubeKey, CellStats>> {
+    let mut cube: HashMap<CubeKey, CellStats> = HashMap::new();
+    scan(conn, org_id, scheme_id, None, |row| {
+        cube.entry(row.cube_key())
+            .or_default()
+            .add(&CellStats::of_application(&row.figures), 1);
+    })?;
+    Ok(cube)
+}
+
+/// Replaces the stored cube of a scheme by one recomputed from the rows.
+pub fn rebuild(conn: &mut DbConnection, org_id: i64, scheme_id: i64) -> StorageResult<usize> {
+    let cube = recompute(conn, org_id, scheme_id)?;
+    clear(conn, org_id, scheme_id)?;
+    let mut delta = CubeDelta::default();
+    let cells = cube.len();
+    for (key, stats) in cube {
+        delta.add(key, &stats, 1);
+    }
+    apply(conn, org_id, scheme_id, delta)?;
+    Ok(cells)
 }

@@ -206,7 +206,7 @@ fn respond(result: WriteResult, application: ApplicationView) -> HttpResponse {
         (status = 200, description = "updated, decision recorded, or unchanged", body = WriteResponse),
         (status = 422, description = "invalid fields, e.g. an unknown /callCode", body = crate::http::problem::Problem),
     ), security(("bearer" = [])))]
-#[put("/applications/{external_id}")]
+#[put("/applications/{externalId}")]
 pub async fn put_application(
     caller: Authorized<WriteData>,
     state: web::Data<AppState>,
@@ -235,7 +235,7 @@ pub async fn put_application(
         (status = 404, body = crate::http::problem::Problem),
         (status = 422, body = crate::http::problem::Problem),
     ), security(("bearer" = [])))]
-#[put("/applications/{external_id}/decision")]
+#[put("/applications/{externalId}/decision")]
 pub async fn put_decision(
     caller: Authorized<WriteData>,
     state: web::Data<AppState>,
@@ -268,7 +268,7 @@ pub async fn put_decision(
 #[utoipa::path(tag = "applications", params(("externalId" = String, Path)),
     responses((status = 200, body = ApplicationView), (status = 404, body = crate::http::problem::Problem)),
     security(("bearer" = [])))]
-#[get("/applications/{external_id}")]
+#[get("/applications/{externalId}")]
 pub async fn get_application(
     caller: Authorized<WriteData>,
     state: web::Data<AppState>,

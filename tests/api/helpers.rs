@@ -1,0 +1,305 @@
+//! Spawns the real application on a random port against a fresh database of its own: a SQLite
+//! file in a temporary directory, or, when `TEST_DATABASE_URL` names a PostgreSQL server, a new
+//! database created for the test and dropped afterwards. No test shares rows with another.
+
+use std::path::PathBuf;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use equal_terms::config::Settings;
+use equal_terms::domain::tagging::TaggingScheme;
+use equal_terms::http::auth::{Authenticator, Role};
+use equal_terms::startup::Application;
+use equal_terms::storage::{Database, orgs};
+use figment::Figment;
+use figment::providers::Serialized;
+use serde_json::{Value, json};
+
+pub const ORG: &str = "lst-test";
+pub const OTHER_ORG: &str = "lst-other";
+
+/// The database a test runs against; dropped with the test.
+pub enum TestDatabase {
+    Sqlite,
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    /// A fresh database and its URL.
+    pub fn create(dir: &std::path::Path) -> (Self, String) {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("et_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin =
+                    PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL reachable");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create test database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(b, _)| b);
+                let url = format!("{base}/{name}");
+                (TestDatabase::Postgres { admin_url, name }, url)
+            }
+            _ => (
+                TestDatabase::Sqlite,
+                format!("sqlite://{}", dir.join("test.db").display()),
+            ),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, TestDatabase::Postgres { .. })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self
+            && let Ok(mut admin) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+pub fn config_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")
+}
+
+/// Settings for a test: fresh database, port 0, known secrets.
+pub fn test_settings(dir: &std::path::Path, database_url: &str, extra: Figment) -> Settings {
+    let overrides = Figment::new()
+        .merge(Serialized::default("database.url", database_url))
+        .merge(Serialized::default("server.bind", "127.0.0.1:0"))
+        .merge(Serialized::default("server.workers", 2))
+        .merge(Serialized::default("data_dir", dir))
+        .merge(Serialized::default(
+            "auth.jwt_secret",
+            "test-secret-test-secret-test-secret-0123456789",
+        ))
+        .merge(Serialized::default(
+            "pseudonym.secret",
+            "pseudonym-secret-pseudonym-secret-0123456789",
+        ))
+        .merge(Serialized::default("database.pool_size", 4))
+        .merge(extra);
+    let mut settings =
+        Settings::load_from(&config_dir(), "test", overrides).expect("test settings");
+    settings.resolve_secrets().expect("secrets");
+    settings
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub settings: Settings,
+    pub db: Database,
+    pub auth: Authenticator,
+    // Dropped last: the server's files and database outlive the handles above.
+    _database: TestDatabase,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn() -> TestApp {
+    spawn_with(Figment::new()).await
+}
+
+/// Starts the app with extra configuration, with two organisations created.
+pub async fn spawn_with(extra: Figment) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (database, url) = TestDatabase::create(dir.path());
+    let settings = test_settings(dir.path(), &url, extra);
+    let app = Application::build(settings.clone()).expect("application builds");
+    let address = format!("http://{}", app.address());
+    actix_web::rt::spawn(app.run_until_stopped());
+    let db = Database::connect(&settings.database).expect("database");
+    let scheme = TaggingScheme::from_settings(&settings.tagging).expect("scheme");
+    {
+        let mut conn = db.conn().expect("connection");
+        orgs::create(&mut conn, ORG, "Länsstyrelsen Test", &scheme).expect("org");
+        orgs::create(&mut conn, OTHER_ORG, "Länsstyrelsen Annan", &scheme).expect("org");
+    }
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        auth: Authenticator::new(&settings.auth).expect("authenticator"),
+        settings,
+        db,
+        _database: database,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn token(&self, org: &str, role: Role) -> String {
+        self.auth.mint(org, &[role], "test", 3600).expect("token")
+    }
+
+    pub fn integrator(&self) -> String {
+        self.token(ORG, Role::Integrator)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn put_json(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn import(
+        &self,
+        token: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/imports"))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A programme and a call (`ABC-2017-1`) to apply to.
+    pub async fn seed_call(&self, token: &str) {
+        self.seed_call_code(token, "ABC-2017-1").await;
+    }
+
+    pub async fn seed_call_code(&self, token: &str, code: &str) {
+        let response = self
+            .post_json(
+                "/api/v1/programmes",
+                token,
+                &json!({"code": "REG-FS", "name": "Regionalt företagsstöd"}),
+            )
+            .await;
+        assert!(
+            response.status() == 201 || response.status() == 409,
+            "{}",
+            response.status()
+        );
+        let response = self
+            .post_json(
+                "/api/v1/calls",
+                token,
+                &json!({
+                    "programmeCode": "REG-FS", "code": code, "title": "Utlysning",
+                    "opensOn": "2017-01-01", "closesOn": "2017-12-31",
+                    "budget": {"amount": "10000000.00", "currency": "SEK"}
+                }),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            201,
+            "{}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+
+    /// The stored cube equals the cube recomputed from the rows.
+    pub fn assert_cube_consistent(&self, org: &str) {
+        use equal_terms::storage::cells;
+        let mut conn = self.db.conn().expect("connection");
+        let org = orgs::find_by_code(&mut conn, org).unwrap().unwrap();
+        let scheme = orgs::current_scheme(&mut conn, org.id).unwrap();
+        let stored: std::collections::HashMap<_, _> =
+            cells::load(&mut conn, org.id, scheme.id, &Default::default())
+                .unwrap()
+                .into_iter()
+                .collect();
+        let expected = cells::recompute(&mut conn, org.id, scheme.id).unwrap();
+        assert_eq!(stored.len(), expected.len(), "cell count");
+        for (key, want) in &expected {
+            let got = stored
+                .get(key)
+                .unwrap_or_else(|| panic!("missing cell {key:?}"));
+            let mut got = got.clone();
+            // Squares of kronor are floats: compare them with a tolerance.
+            assert!(
+                (got.granted_sq_sek - want.granted_sq_sek).abs()
+                    <= 1e-6 * want.granted_sq_sek.max(1.0)
+            );
+            got.granted_sq_sek = want.granted_sq_sek;
+            assert_eq!(&got, want, "cell {key:?}");
+        }
+    }
+}
+
+/// The minimal application.
+pub fn application() -> Value {
+    json!({
+      "callCode": "ABC-2017-1",
+      "receivedOn": "2017-03-01",
+      "amountApplied": { "amount": "250000.00", "currency": "SEK" },
+      "applicant": {
+        "orgNumber": "5566778899", "legalForm": "AB", "municipality": "0180", "employees": 4,
+        "sector": "62.010",
+        "leader": { "sex": "female", "birthYear": 1980, "background": "born_abroad" },
+        "owners": [ { "share": "0.60", "sex": "female", "background": "born_in_sweden_two_parents_abroad" },
+                    { "share": "0.40", "sex": "male", "background": "born_in_sweden_swedish_parents" } ]
+      },
+      "decision": { "outcome": "approved", "amountGranted": { "amount": "200000.00", "currency": "SEK" },
+                    "decidedOn": "2017-04-15" }
+    })
+}
+
+/// Checks a problem document: status, media type, and (optionally) a field pointer.
+pub async fn assert_problem(
+    response: reqwest::Response,
+    status: u16,
+    pointer: Option<&str>,
+) -> Value {
+    assert_eq!(response.status().as_u16(), status);
+    assert!(response.headers().contains_key("x-request-id"));
+    assert_eq!(
+        response.headers().get("content-type").unwrap(),
+        "application/problem+json"
+    );
+    let body: Value = response.json().await.expect("problem json");
+    assert_eq!(body["status"], status);
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:equal-terms:problem:")
+    );
+    assert!(body["detail"].as_str().is_some());
+    if let Some(pointer) = pointer {
+        let pointers: Vec<&str> = body["errors"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|e| e["pointer"].as_str()).collect())
+            .unwrap_or_default();
+        assert!(pointers.contains(&pointer), "{pointer} not in {body}");
+    }
+    body
+}
