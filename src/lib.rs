@@ -5,12 +5,14 @@
 //! `http` (the REST API) and `cli` (the operator's commands). See docs/architecture.md.
 
 pub mod analysis;
+pub mod callcheck;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod http;
 pub mod ingest;
 pub mod startup;
+pub mod stats;
 pub mod storage;
 pub mod synth;
 pub mod telemetry;

@@ -1,3 +1,10 @@
-//! Computation over stored data: statistics cells now; the rule engine builds on them.
+//! Computation over stored data: statistics cells, groups, the rule engine and its
+//! explanations. Pure: storage hands cells in, findings come out.
 
+pub mod baselines;
 pub mod cells;
+pub mod engine;
+pub mod explain;
+pub mod groups;
+pub mod labels;
+pub mod rules;

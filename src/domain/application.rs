@@ -177,21 +177,8 @@ pub struct Decision {
     pub reason: Option<DecisionReason>,
 }
 
-impl Decision {
-    /// Identity of the decision's content (reason excluded: re-sending the same decision with
-    /// another reason is not a new decision).
-    pub fn content_hash(&self) -> String {
-        let canonical = format!(
-            "{}|{}|{}",
-            self.outcome.code(),
-            self.amount_granted.0,
-            self.decided_on
-        );
-        short_hash(canonical.as_bytes())
-    }
-}
-
-/// A checked application, ready to store: the organisation number is already a key.
+/// A checked application, ready to store: the organisation number is already a key. Its
+/// canonical facts and content hash are computed once, when it is made.
 #[derive(Debug, Clone)]
 pub struct Application {
     pub call_code: String,
@@ -200,32 +187,62 @@ pub struct Application {
     pub applicant_key: ApplicantKey,
     pub facts: ApplicantFacts,
     pub decision: Option<Decision>,
+    facts_json: String,
+    content_hash: String,
 }
 
 impl Application {
-    /// Identity of everything but the decision, so replaying the same body changes nothing.
-    pub fn content_hash(&self) -> String {
+    pub fn new(
+        call_code: String,
+        received_on: NaiveDate,
+        amount_applied: Ore,
+        applicant_key: ApplicantKey,
+        facts: ApplicantFacts,
+        decision: Option<Decision>,
+    ) -> Self {
+        let facts_json = serde_json::to_string(&facts).expect("facts serialise");
         let mut hasher = Sha256::new();
-        hasher.update(self.call_code.as_bytes());
-        hasher.update(b"|");
-        hasher.update(self.received_on.to_string().as_bytes());
-        hasher.update(b"|");
-        hasher.update(self.amount_applied.0.to_string().as_bytes());
-        hasher.update(b"|");
-        hasher.update(self.applicant_key.0.as_bytes());
-        hasher.update(b"|");
-        hasher.update(self.facts_json().as_bytes());
-        hex::encode(&hasher.finalize()[..16])
+        for part in [
+            call_code.as_bytes(),
+            received_on.to_string().as_bytes(),
+            amount_applied.0.to_string().as_bytes(),
+            applicant_key.0.as_bytes(),
+            facts_json.as_bytes(),
+        ] {
+            hasher.update(part);
+            hasher.update(b"|");
+        }
+        let content_hash = hex::encode(&hasher.finalize()[..16]);
+        Self {
+            call_code,
+            received_on,
+            amount_applied,
+            applicant_key,
+            facts,
+            decision,
+            facts_json,
+            content_hash,
+        }
+    }
+
+    /// Identity of everything but the decision, so replaying the same body changes nothing.
+    pub fn content_hash(&self) -> &str {
+        &self.content_hash
     }
 
     /// The facts as stored (canonical JSON: fixed field order, no nulls).
-    pub fn facts_json(&self) -> String {
-        serde_json::to_string(&self.facts).expect("facts serialise")
+    pub fn facts_json(&self) -> &str {
+        &self.facts_json
     }
-}
 
-fn short_hash(bytes: &[u8]) -> String {
-    hex::encode(&Sha256::digest(bytes)[..16])
+    /// Moves out the stored facts and content hash (for writing, when the application is not
+    /// needed afterwards); both read empty afterwards.
+    pub fn take_stored(&mut self) -> (String, String) {
+        (
+            std::mem::take(&mut self.facts_json),
+            std::mem::take(&mut self.content_hash),
+        )
+    }
 }
 
 impl DecisionBody {
@@ -323,14 +340,14 @@ impl ApplicationBody {
             return None;
         }
         let (org, facts) = applicant?;
-        Some(Application {
-            call_code: self.call_code.clone(),
-            received_on: self.received_on,
-            amount_applied: applied?,
-            applicant_key: keys.key(&org),
+        Some(Application::new(
+            self.call_code.clone(),
+            self.received_on,
+            applied?,
+            keys.key(&org),
             facts,
             decision,
-        })
+        ))
     }
 }
 

@@ -19,9 +19,11 @@ use crate::domain::applicant::Pseudonymiser;
 use crate::domain::application::{ImportRow, validate_external_id};
 use crate::domain::validation::FieldError;
 use crate::storage::imports::ImportJob;
-use crate::storage::ingest::{Change, IngestContext, IngestRow, RowResult, write_batch};
+use crate::storage::ingest::{IngestContext, IngestRow, RowResult, write_batch};
 use crate::storage::orgs::StoredScheme;
-use crate::storage::{Database, StorageError, now, write_tx};
+use crate::storage::{
+    Database, DbConnection, StorageError, now, with_deferred_durability, write_tx,
+};
 
 /// Formats `POST /api/v1/imports` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +145,10 @@ impl ImportSummary {
 /// Counts and errors gathered while an import runs.
 #[derive(Debug, Default)]
 struct Tally {
+    /// Time the reader waited for the writer, and the writer spent writing (for the log: which
+    /// side bounds an import's speed).
+    reader_waited: std::time::Duration,
+    writer_busy: std::time::Duration,
     rows: u64,
     accepted: u64,
     unchanged: u64,
@@ -165,6 +171,8 @@ impl Tally {
     }
 
     fn merge(&mut self, other: Tally, max_errors: usize) {
+        self.reader_waited += other.reader_waited;
+        self.writer_busy += other.writer_busy;
         self.rows += other.rows;
         self.accepted += other.accepted;
         self.unchanged += other.unchanged;
@@ -200,6 +208,7 @@ impl Importer {
         body: impl Read + Send,
         on_batch: &(dyn Fn(u64) + Sync),
     ) -> Result<ImportSummary, ImportError> {
+        let started = std::time::Instant::now();
         crate::storage::imports::start(&mut *self.db.conn()?, job_id, org_id, format.code())?;
         let outcome = match format {
             ImportFormat::Ndjson => {
@@ -213,6 +222,17 @@ impl Importer {
             Ok(tally) => (tally, "completed", None),
             Err((tally, error)) => (tally, "failed", Some(error)),
         };
+        tracing::info!(
+            format = format.code(),
+            status,
+            rows = tally.rows,
+            accepted = tally.accepted,
+            rejected = tally.rejected,
+            seconds = started.elapsed().as_secs_f64(),
+            writer_busy_seconds = tally.writer_busy.as_secs_f64(),
+            reader_waited_seconds = tally.reader_waited.as_secs_f64(),
+            "import finished"
+        );
         let mut errors = tally.errors;
         errors.sort_by_key(|e| e.line);
         let job = ImportJob {
@@ -246,6 +266,7 @@ impl Importer {
         on_batch: &(dyn Fn(u64) + Sync),
     ) -> Result<Tally, (Tally, ImportError)> {
         let (sender, receiver) = mpsc::sync_channel::<Vec<IngestRow>>(2);
+        let tagging = scheme.clone();
         std::thread::scope(|scope| {
             let writer = scope.spawn(move || self.write_all(format, org_id, scheme, receiver));
             let mut read = Tally::default();
@@ -255,7 +276,7 @@ impl Importer {
                 match item {
                     Ok(SourceItem::Row { line, row }) => {
                         read.rows += 1;
-                        match self.to_ingest_row(format, line, *row) {
+                        match self.to_ingest_row(format, &tagging, line, *row) {
                             Ok(row) => batch.push(row),
                             Err(errors) => read.reject(errors, self.max_errors),
                         }
@@ -272,7 +293,10 @@ impl Importer {
                 if batch.len() >= self.batch_size {
                     on_batch(read.rows);
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(self.batch_size));
-                    if sender.send(full).is_err() {
+                    let waiting = std::time::Instant::now();
+                    let sent = sender.send(full);
+                    read.reader_waited += waiting.elapsed();
+                    if sent.is_err() {
                         break; // the writer stopped; its error is reported below
                     }
                 }
@@ -298,6 +322,7 @@ impl Importer {
     fn to_ingest_row(
         &self,
         format: ImportFormat,
+        scheme: &StoredScheme,
         line: u64,
         row: ImportRow,
     ) -> Result<IngestRow, Vec<RowError>> {
@@ -311,11 +336,12 @@ impl Importer {
             .map_err(|reason| row_errors(vec![FieldError::new("/externalId", reason)]))?;
         let (external_id, body) = row.into_parts();
         let application = body.parse(&self.keys).map_err(row_errors)?;
-        Ok(IngestRow {
+        Ok(IngestRow::application(
             line,
             external_id,
-            change: Change::Application(Box::new(application)),
-        })
+            application,
+            scheme,
+        ))
     }
 
     fn write_all(
@@ -325,15 +351,38 @@ impl Importer {
         scheme: StoredScheme,
         batches: mpsc::Receiver<Vec<IngestRow>>,
     ) -> Result<Tally, (Tally, ImportError)> {
-        let mut tally = Tally::default();
+        let tally = Tally::default();
         let mut conn = match self.db.conn() {
             Ok(c) => c,
             Err(e) => return Err((tally, e.into())),
         };
         let mut ctx = IngestContext::new(org_id, scheme);
+        // The job's final record (written with full durability before the result is returned)
+        // makes these batches durable.
+        let outcome = with_deferred_durability(&mut conn, |conn| {
+            self.write_batches(format, org_id, &mut ctx, batches, conn, tally)
+        });
+        match outcome {
+            Ok(result) => result,
+            Err(e) => Err((Tally::default(), e.into())),
+        }
+    }
+
+    fn write_batches(
+        &self,
+        format: ImportFormat,
+        org_id: i64,
+        ctx: &mut IngestContext,
+        batches: mpsc::Receiver<Vec<IngestRow>>,
+        conn: &mut DbConnection,
+        mut tally: Tally,
+    ) -> Result<Tally, (Tally, ImportError)> {
         for batch in batches {
             let lines: Vec<u64> = batch.iter().map(|r| r.line).collect();
-            let results = match write_tx(&mut conn, org_id, |c| write_batch(c, &mut ctx, batch)) {
+            let started = std::time::Instant::now();
+            let written = write_tx(conn, org_id, |c| write_batch(c, ctx, batch));
+            tally.writer_busy += started.elapsed();
+            let results = match written {
                 Ok(r) => r,
                 Err(e) => return Err((tally, e.into())),
             };

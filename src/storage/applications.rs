@@ -3,34 +3,47 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
 
-use super::schema::{applications, calls, decisions};
-use super::{DbConnection, StorageResult};
+use super::ingest::TagColumns;
+use super::schema::{applications, calls};
+use super::{DbConnection, StorageError, StorageResult};
+use crate::domain::application::{DecisionReason, Outcome};
 use crate::domain::tagging::Tags;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = applications)]
 pub struct ApplicationRow {
-    pub id: i64,
     pub external_id: String,
     pub applicant_key: String,
     pub received_on: NaiveDate,
     pub amount_applied_ore: i64,
     pub facts: String,
     pub revision: i32,
+    pub decision_history: String,
+    #[diesel(embed)]
+    pub tags: TagColumns,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = decisions)]
-pub struct DecisionRow {
+/// One version of a decision, as kept in an application's `decision_history` (an append-only
+/// JSON array, oldest first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionRecord {
     pub version: i32,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub amount_granted_ore: i64,
     pub decided_on: NaiveDate,
-    pub reason: String,
+    pub reason: DecisionReason,
     pub recorded_at: NaiveDateTime,
+}
+
+/// Reads a stored decision history.
+pub fn parse_history(text: &str) -> StorageResult<Vec<DecisionRecord>> {
+    serde_json::from_str(text)
+        .map_err(|e| StorageError::Config(format!("unreadable decision history: {e}")))
 }
 
 /// An application with everything the integrator may read back.
@@ -39,7 +52,8 @@ pub struct ApplicationRecord {
     pub row: ApplicationRow,
     pub call_code: String,
     /// Oldest first; the last is the one in force.
-    pub decisions: Vec<DecisionRow>,
+    pub decisions: Vec<DecisionRecord>,
+    /// The groups under the current scheme (absent while a re-tag has not reached the row).
     pub tags: Option<Tags>,
 }
 
@@ -59,12 +73,8 @@ pub fn find(
     let Some((row, call_code)) = found else {
         return Ok(None);
     };
-    let decisions = decisions::table
-        .filter(decisions::application_id.eq(row.id))
-        .order(decisions::version)
-        .select(DecisionRow::as_select())
-        .load(conn)?;
-    let tags = super::ingest::load_tags(conn, scheme_id, &[row.id])?.remove(&row.id);
+    let decisions = parse_history(&row.decision_history)?;
+    let tags = (row.tags.scheme_id == scheme_id).then(|| row.tags.tags());
     Ok(Some(ApplicationRecord {
         row,
         call_code,

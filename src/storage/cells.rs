@@ -144,8 +144,44 @@ impl CubeDelta {
     }
 }
 
-/// Most cells per statement: 21 columns stay under SQLite's 32,766 bound parameters.
-const CELLS_PER_STATEMENT: usize = 1_000;
+/// Writes cells, replacing those that exist (the caller merged them under the organisation
+/// lock). A macro, not a function: the statement's type differs for arrays and slices.
+macro_rules! upsert_cells {
+    ($conn:expr, $rows:expr) => {
+        crate::with_backend!(&mut *$conn, c => diesel::insert_into(stat_cells::table)
+            .values($rows)
+            .on_conflict((
+                stat_cells::org_id,
+                stat_cells::scheme_id,
+                stat_cells::call_id,
+                stat_cells::month,
+                stat_cells::gender,
+                stat_cells::background,
+                stat_cells::age_band,
+                stat_cells::county,
+            ))
+            .do_update()
+            .set((
+                stat_cells::applications.eq(excluded(stat_cells::applications)),
+                stat_cells::judged.eq(excluded(stat_cells::judged)),
+                stat_cells::approved.eq(excluded(stat_cells::approved)),
+                stat_cells::withdrawn.eq(excluded(stat_cells::withdrawn)),
+                stat_cells::applied_ore.eq(excluded(stat_cells::applied_ore)),
+                stat_cells::judged_applied_ore.eq(excluded(stat_cells::judged_applied_ore)),
+                stat_cells::approved_applied_ore.eq(excluded(stat_cells::approved_applied_ore)),
+                stat_cells::granted_ore.eq(excluded(stat_cells::granted_ore)),
+                stat_cells::granted_sq_sek.eq(excluded(stat_cells::granted_sq_sek)),
+                stat_cells::days_sum.eq(excluded(stat_cells::days_sum)),
+                stat_cells::hist_granted.eq(excluded(stat_cells::hist_granted)),
+                stat_cells::hist_cut.eq(excluded(stat_cells::hist_cut)),
+                stat_cells::hist_days.eq(excluded(stat_cells::hist_days)),
+            ))
+            .execute(c))?
+    };
+}
+
+/// Cells per upsert statement (21 columns each).
+const CELLS_PER_STATEMENT: usize = 64;
 
 /// Adds `delta` to the stored cells. Must run inside `write_tx` (which serialises the writers of
 /// one organisation), because cells are read, merged and written back.
@@ -196,38 +232,16 @@ pub fn apply(
             upserts.push(CellRow::new(org_id, scheme_id, &key, cell));
         }
     }
-    for chunk in upserts.chunks(CELLS_PER_STATEMENT) {
-        crate::with_backend!(conn, c => {
-            diesel::insert_into(stat_cells::table)
-                .values(chunk)
-                .on_conflict((
-                    stat_cells::org_id,
-                    stat_cells::scheme_id,
-                    stat_cells::call_id,
-                    stat_cells::month,
-                    stat_cells::gender,
-                    stat_cells::background,
-                    stat_cells::age_band,
-                    stat_cells::county,
-                ))
-                .do_update()
-                .set((
-                    stat_cells::applications.eq(excluded(stat_cells::applications)),
-                    stat_cells::judged.eq(excluded(stat_cells::judged)),
-                    stat_cells::approved.eq(excluded(stat_cells::approved)),
-                    stat_cells::withdrawn.eq(excluded(stat_cells::withdrawn)),
-                    stat_cells::applied_ore.eq(excluded(stat_cells::applied_ore)),
-                    stat_cells::judged_applied_ore.eq(excluded(stat_cells::judged_applied_ore)),
-                    stat_cells::approved_applied_ore.eq(excluded(stat_cells::approved_applied_ore)),
-                    stat_cells::granted_ore.eq(excluded(stat_cells::granted_ore)),
-                    stat_cells::granted_sq_sek.eq(excluded(stat_cells::granted_sq_sek)),
-                    stat_cells::days_sum.eq(excluded(stat_cells::days_sum)),
-                    stat_cells::hist_granted.eq(excluded(stat_cells::hist_granted)),
-                    stat_cells::hist_cut.eq(excluded(stat_cells::hist_cut)),
-                    stat_cells::hist_days.eq(excluded(stat_cells::hist_days)),
-                ))
-                .execute(c)
-        })?;
+    // Fixed-size chunks (arrays) reuse one cached prepared statement; the remainder is
+    // prepared anew.
+    let mut chunks = upserts.chunks_exact(CELLS_PER_STATEMENT);
+    for chunk in &mut chunks {
+        let chunk: &[CellRow; CELLS_PER_STATEMENT] =
+            chunk.try_into().expect("chunks_exact gives full chunks");
+        upsert_cells!(conn, chunk);
+    }
+    if !chunks.remainder().is_empty() {
+        upsert_cells!(conn, chunks.remainder());
     }
     for key in deletes {
         let [gender, background, age_band, county] = &key.groups;
@@ -313,8 +327,9 @@ impl ScanRow {
 }
 
 /// Reads every tagged application of an organisation under one scheme (optionally only some
-/// calls), in id order, and hands each to `visit`. Costs what the rows cost: for the cube's
-/// dimensions, read the cube instead.
+/// calls), and hands each to `visit`: the current scheme's tags are on the applications, an
+/// earlier scheme's in `tag_history`. Costs what the rows cost: for the cube's dimensions, read
+/// the cube instead.
 pub fn scan(
     conn: &mut DbConnection,
     org_id: i64,
@@ -322,7 +337,8 @@ pub fn scan(
     call_ids: Option<&[i64]>,
     mut visit: impl FnMut(ScanRow),
 ) -> StorageResult<()> {
-    use super::schema::{application_tags as t, applications as a};
+    use super::schema::{applications as a, tag_history as h};
+    type Tagged = (String, String, String, String, String, String, String);
     type Row = (
         i64,
         NaiveDate,
@@ -330,35 +346,10 @@ pub fn scan(
         Option<String>,
         Option<i64>,
         Option<NaiveDate>,
-        (String, String, String, String, String, String, String),
+        Tagged,
     );
-    let mut query = a::table
-        .inner_join(t::table.on(t::application_id.eq(a::id).and(t::scheme_id.eq(scheme_id))))
-        .filter(a::org_id.eq(org_id))
-        .select((
-            a::call_id,
-            a::received_on,
-            a::amount_applied_ore,
-            a::outcome,
-            a::amount_granted_ore,
-            a::decided_on,
-            (
-                t::gender,
-                t::background,
-                t::background_detail,
-                t::age_band,
-                t::county,
-                t::municipality,
-                t::size_band,
-            ),
-        ))
-        .order(a::id)
-        .into_boxed();
-    if let Some(calls) = call_ids {
-        query = query.filter(a::call_id.eq_any(calls.to_vec()));
-    }
-    for row in query.load_iter::<Row, diesel::connection::DefaultLoadingMode>(conn)? {
-        let (call_id, received_on, applied, outcome, granted, decided_on, g) = row?;
+    let mut emit = |row: Row| {
+        let (call_id, received_on, applied, outcome, granted, decided_on, g) = row;
         let decision = match (outcome.as_deref().and_then(Outcome::from_code), decided_on) {
             (Some(outcome), Some(decided_on)) => {
                 Some((outcome, Ore(granted.unwrap_or(0)), decided_on))
@@ -374,6 +365,89 @@ pub fn scan(
             },
             groups: [g.0, g.1, g.2, g.3, g.4, g.5, g.6],
         });
+    };
+    let figures = (
+        a::call_id,
+        a::received_on,
+        a::amount_applied_ore,
+        a::outcome,
+        a::amount_granted_ore,
+        a::decided_on,
+    );
+    let mut current = a::table
+        .filter(a::org_id.eq(org_id))
+        .filter(a::scheme_id.eq(scheme_id))
+        .select((
+            figures,
+            (
+                a::gender,
+                a::background,
+                a::background_detail,
+                a::age_band,
+                a::county,
+                a::municipality,
+                a::size_band,
+            ),
+        ))
+        .order(a::external_id)
+        .into_boxed();
+    if let Some(calls) = call_ids {
+        current = current.filter(a::call_id.eq_any(calls.to_vec()));
+    }
+    for row in current.load_iter::<(
+        (
+            i64,
+            NaiveDate,
+            i64,
+            Option<String>,
+            Option<i64>,
+            Option<NaiveDate>,
+        ),
+        Tagged,
+    ), diesel::connection::DefaultLoadingMode>(conn)?
+    {
+        let (f, g) = row?;
+        emit((f.0, f.1, f.2, f.3, f.4, f.5, g));
+    }
+    let mut earlier = h::table
+        .inner_join(
+            a::table.on(a::org_id
+                .eq(h::org_id)
+                .and(a::external_id.eq(h::external_id))),
+        )
+        .filter(h::scheme_id.eq(scheme_id))
+        .filter(h::org_id.eq(org_id))
+        .select((
+            figures,
+            (
+                h::gender,
+                h::background,
+                h::background_detail,
+                h::age_band,
+                h::county,
+                h::municipality,
+                h::size_band,
+            ),
+        ))
+        .order(a::external_id)
+        .into_boxed();
+    if let Some(calls) = call_ids {
+        earlier = earlier.filter(a::call_id.eq_any(calls.to_vec()));
+    }
+    for row in earlier.load_iter::<(
+        (
+            i64,
+            NaiveDate,
+            i64,
+            Option<String>,
+            Option<i64>,
+            Option<NaiveDate>,
+        ),
+        Tagged,
+    ), diesel::connection::DefaultLoadingMode>(conn)?
+    {
+        let (f, g) = row?;
+        emit((f.0, f.1, f.2, f.3, f.4, f.5, g));
     }
     Ok(())
 }

@@ -11,12 +11,12 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::upsert::excluded;
 
+use super::applications::{DecisionRecord, parse_history};
 use super::cells::{self, CubeDelta, CubeKey};
 use super::orgs::StoredScheme;
-use super::schema::{applicants, application_tags, applications, calls, decisions};
-use super::{DbConnection, StorageError, StorageResult, now};
+use super::schema::{applications, calls};
+use super::{DbConnection, StorageResult, now};
 use crate::analysis::cells::{ApplicationFigures, CellStats, month_of};
 use crate::domain::application::{Application, Decision, DecisionReason, Outcome};
 use crate::domain::money::Ore;
@@ -27,9 +27,44 @@ use crate::domain::validation::FieldError;
 #[derive(Debug, Clone)]
 pub enum Change {
     /// Create or replace an application (with its decision, if given).
-    Application(Box<Application>),
+    Application(Box<Prepared>),
     /// Record a decision, or a new version of it, for an existing application.
     Decision(Decision),
+}
+
+/// An application made ready to write by the caller, off the single writer's thread: tagged
+/// under the scheme being written, with what it adds to the cube and its first decision version
+/// worked out (used when it turns out to be new, which is most rows of a backfill).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub app: Application,
+    pub tags: Tags,
+    columns: TagColumns,
+    contribution: CellStats,
+    first_history: String,
+}
+
+impl Prepared {
+    pub fn new(app: Application, scheme: &StoredScheme) -> Self {
+        let tags = scheme.scheme.tag(&app.facts, app.received_on);
+        let decision = app.decision.as_ref();
+        let contribution = CellStats::of_application(&ApplicationFigures {
+            received_on: app.received_on,
+            applied: app.amount_applied,
+            decision: decision.map(|d| (d.outcome, d.amount_granted, d.decided_on)),
+        });
+        let history: Vec<DecisionRecord> = decision
+            .map(|d| decision_record(1, d, now()))
+            .into_iter()
+            .collect();
+        Self {
+            columns: TagColumns::new(scheme.id, &tags),
+            first_history: history_json(&history),
+            contribution,
+            tags,
+            app,
+        }
+    }
 }
 
 /// One row to write.
@@ -39,6 +74,30 @@ pub struct IngestRow {
     pub line: u64,
     pub external_id: String,
     pub change: Change,
+}
+
+impl IngestRow {
+    /// An application row, prepared for `scheme`.
+    pub fn application(
+        line: u64,
+        external_id: String,
+        app: Application,
+        scheme: &StoredScheme,
+    ) -> Self {
+        Self {
+            line,
+            external_id,
+            change: Change::Application(Box::new(Prepared::new(app, scheme))),
+        }
+    }
+
+    pub fn decision(external_id: String, decision: Decision) -> Self {
+        Self {
+            line: 0,
+            external_id,
+            change: Change::Decision(decision),
+        }
+    }
 }
 
 /// What happened to one row.
@@ -93,8 +152,8 @@ impl IngestContext {
         let missing: HashSet<&str> = rows
             .iter()
             .filter_map(|r| match &r.change {
-                Change::Application(a) if !self.call_ids.contains_key(&a.call_code) => {
-                    Some(a.call_code.as_str())
+                Change::Application(p) if !self.call_ids.contains_key(&p.app.call_code) => {
+                    Some(p.app.call_code.as_str())
                 }
                 _ => None,
             })
@@ -113,19 +172,22 @@ impl IngestContext {
 }
 
 /// The stored state of an application, as far as writing needs it.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = applications)]
 struct Existing {
-    id: i64,
     external_id: String,
     call_id: i64,
     received_on: NaiveDate,
     amount_applied_ore: i64,
     content_hash: String,
     revision: i32,
+    decision_history: String,
     decision_version: i32,
     outcome: Option<String>,
     amount_granted_ore: Option<i64>,
     decided_on: Option<NaiveDate>,
+    #[diesel(embed)]
+    tags: TagColumns,
 }
 
 impl Existing {
@@ -147,6 +209,55 @@ impl Existing {
     }
 }
 
+/// The tag columns of an application (its groups under `scheme_id`).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = applications)]
+#[diesel(treat_none_as_default_value = false, treat_none_as_null = true)]
+pub struct TagColumns {
+    pub scheme_id: i64,
+    pub gender: String,
+    pub background: String,
+    pub background_detail: String,
+    pub age_band: String,
+    pub county: String,
+    pub municipality: String,
+    pub size_band: String,
+    pub tag_notes: Option<String>,
+}
+
+impl TagColumns {
+    pub fn new(scheme_id: i64, tags: &Tags) -> Self {
+        let v = |d: Dimension| tags.get(d).value.clone();
+        Self {
+            scheme_id,
+            gender: v(Dimension::Gender),
+            background: v(Dimension::Background),
+            background_detail: v(Dimension::BackgroundDetail),
+            age_band: v(Dimension::AgeBand),
+            county: v(Dimension::County),
+            municipality: v(Dimension::Municipality),
+            size_band: v(Dimension::SizeBand),
+            tag_notes: tags.notes_json(),
+        }
+    }
+
+    pub fn tags(&self) -> Tags {
+        Tags::from_stored(
+            [
+                &self.gender,
+                &self.background,
+                &self.background_detail,
+                &self.age_band,
+                &self.county,
+                &self.municipality,
+                &self.size_band,
+            ]
+            .map(String::as_str),
+            self.tag_notes.as_deref(),
+        )
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = applications)]
 #[diesel(treat_none_as_default_value = false)]
@@ -160,73 +271,29 @@ struct NewApplicationRow {
     facts: String,
     content_hash: String,
     revision: i32,
+    decision_history: String,
     decision_version: i32,
     outcome: Option<String>,
     amount_granted_ore: Option<i64>,
     decided_on: Option<NaiveDate>,
+    // The tag columns, spelled out: binary COPY takes flat rows only.
+    scheme_id: i64,
+    gender: String,
+    background: String,
+    background_detail: String,
+    age_band: String,
+    county: String,
+    municipality: String,
+    size_band: String,
+    tag_notes: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = decisions)]
-#[diesel(treat_none_as_default_value = false)]
-struct NewDecisionRow {
-    application_id: i64,
-    version: i32,
-    outcome: String,
-    amount_granted_ore: i64,
-    decided_on: NaiveDate,
-    reason: String,
-    content_hash: String,
-    recorded_at: NaiveDateTime,
-}
+/// Rows per multi-row SQLite insert (26 columns each, under SQLite's 32,766 parameters).
+const SQLITE_ROWS_PER_INSERT: usize = 250;
 
-#[derive(Insertable, Clone)]
-#[diesel(table_name = application_tags)]
-#[diesel(treat_none_as_default_value = false)]
-pub(crate) struct TagRow {
-    pub application_id: i64,
-    pub scheme_id: i64,
-    pub gender: String,
-    pub background: String,
-    pub background_detail: String,
-    pub age_band: String,
-    pub county: String,
-    pub municipality: String,
-    pub size_band: String,
-    pub notes: Option<String>,
-}
-
-impl TagRow {
-    pub(crate) fn new(application_id: i64, scheme_id: i64, tags: &Tags) -> Self {
-        let v = |d: Dimension| tags.get(d).value.clone();
-        Self {
-            application_id,
-            scheme_id,
-            gender: v(Dimension::Gender),
-            background: v(Dimension::Background),
-            background_detail: v(Dimension::BackgroundDetail),
-            age_band: v(Dimension::AgeBand),
-            county: v(Dimension::County),
-            municipality: v(Dimension::Municipality),
-            size_band: v(Dimension::SizeBand),
-            notes: tags.notes_json(),
-        }
-    }
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = applicants)]
-#[diesel(treat_none_as_default_value = false)]
-struct NewApplicantRow {
-    org_id: i64,
-    applicant_key: String,
-    first_seen_on: NaiveDate,
-}
-
-/// Rows per multi-row statement: the widest table (applications, 15 columns) stays under
-/// SQLite's 32,766 bound parameters.
+/// External ids per lookup statement (well under every backend's bound-parameter limit).
 const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// Writes one batch. Must run inside [`super::write_tx`]. Returns one result per row, in order.
@@ -256,14 +323,13 @@ enum Plan {
     Done(RowResult),
     Insert {
         external_id: String,
-        app: Box<Application>,
+        prepared: Box<Prepared>,
         call_id: i64,
-        tags: Tags,
     },
     Update {
         existing: Existing,
         /// The new content, when the application itself changed.
-        app: Option<(Box<Application>, Tags)>,
+        app: Option<(Application, Tags)>,
         call_id: i64,
         /// A new decision version, when the decision changed.
         decision: Option<Decision>,
@@ -292,22 +358,24 @@ fn plan_row(ctx: &IngestContext, row: IngestRow, existing: &HashMap<String, Exis
     } = row;
     let old = existing.get(&external_id);
     match change {
-        Change::Application(app) => {
-            let Some(&call_id) = ctx.call_ids.get(&app.call_code) else {
+        Change::Application(prepared) => {
+            let Some(&call_id) = ctx.call_ids.get(&prepared.app.call_code) else {
                 return rejected(
                     "/callCode",
-                    format!("no call with code {:?} in this organisation", app.call_code),
+                    format!(
+                        "no call with code {:?} in this organisation",
+                        prepared.app.call_code
+                    ),
                 );
             };
-            let tags = ctx.scheme.scheme.tag(&app.facts, app.received_on);
             let Some(old) = old else {
                 return Plan::Insert {
                     external_id,
-                    app,
+                    prepared,
                     call_id,
-                    tags,
                 };
             };
+            let Prepared { app, tags, .. } = *prepared;
             let content_changed = old.content_hash != app.content_hash();
             let decision = app.decision.clone().filter(|d| decision_differs(old, d));
             if !content_changed && decision.is_none() {
@@ -368,27 +436,25 @@ fn plan_row(ctx: &IngestContext, row: IngestRow, existing: &HashMap<String, Exis
     }
 }
 
-fn decision_row(
-    application_id: i64,
-    version: i32,
-    decision: &Decision,
-    at: NaiveDateTime,
-) -> NewDecisionRow {
+/// A decision as the version `version` of its application's history.
+fn decision_record(version: i32, decision: &Decision, at: NaiveDateTime) -> DecisionRecord {
     let default_reason = if version == 1 {
         DecisionReason::Initial
     } else {
         DecisionReason::Reconsidered
     };
-    NewDecisionRow {
-        application_id,
+    DecisionRecord {
         version,
-        outcome: decision.outcome.code().to_owned(),
+        outcome: decision.outcome,
         amount_granted_ore: decision.amount_granted.0,
         decided_on: decision.decided_on,
-        reason: decision.reason.unwrap_or(default_reason).code().to_owned(),
-        content_hash: decision.content_hash(),
+        reason: decision.reason.unwrap_or(default_reason),
         recorded_at: at,
     }
+}
+
+fn history_json(history: &[DecisionRecord]) -> String {
+    serde_json::to_string(history).expect("decision history serialises")
 }
 
 /// Changes to an existing application row; `None` leaves a column as it is.
@@ -402,6 +468,7 @@ struct ApplicationChanges {
     facts: Option<String>,
     content_hash: Option<String>,
     revision: Option<i32>,
+    decision_history: Option<String>,
     decision_version: Option<i32>,
     outcome: Option<String>,
     amount_granted_ore: Option<i64>,
@@ -417,21 +484,19 @@ fn write_unique_batch(
     ctx.resolve_calls(conn, &rows)?;
     let ids: Vec<&str> = rows.iter().map(|r| r.external_id.as_str()).collect();
     let existing = load_existing(conn, ctx.org_id, &ids)?;
-    let existing_ids: Vec<i64> = existing.values().map(|e| e.id).collect();
-    let old_tags = load_tags(conn, ctx.scheme.id, &existing_ids)?;
     let plans: Vec<Plan> = rows
         .into_iter()
         .map(|row| plan_row(ctx, row, &existing))
         .collect();
+    let inserts = plans
+        .iter()
+        .filter(|p| matches!(p, Plan::Insert { .. }))
+        .count();
 
     let at = now();
+    let scheme_id = ctx.scheme.id;
     let mut delta = CubeDelta::default();
-    let mut new_applicants = Vec::new();
-    let mut new_apps = Vec::new();
-    // Per new application: its result slot, its decision and its tags, in insert order.
-    let mut new_meta = Vec::new();
-    let mut new_decisions = Vec::new();
-    let mut tag_rows = Vec::new();
+    let mut new_apps = Vec::with_capacity(inserts);
     let mut results = Vec::with_capacity(plans.len());
 
     for plan in plans {
@@ -439,49 +504,53 @@ fn write_unique_batch(
             Plan::Done(result) => results.push(result),
             Plan::Insert {
                 external_id,
-                app,
+                prepared,
                 call_id,
-                tags,
             } => {
-                let decision = app.decision.clone();
-                let figures = ApplicationFigures {
-                    received_on: app.received_on,
-                    applied: app.amount_applied,
-                    decision: decision
-                        .as_ref()
-                        .map(|d| (d.outcome, d.amount_granted, d.decided_on)),
-                };
+                let Prepared {
+                    mut app,
+                    tags,
+                    columns: t,
+                    contribution,
+                    first_history,
+                } = *prepared;
                 delta.add(
                     CubeKey::new(call_id, month_of(app.received_on), &tags),
-                    &CellStats::of_application(&figures),
+                    &contribution,
                     1,
                 );
-                new_applicants.push(NewApplicantRow {
-                    org_id: ctx.org_id,
-                    applicant_key: app.applicant_key.0.clone(),
-                    first_seen_on: app.received_on,
-                });
+                let (facts, content_hash) = app.take_stored();
+                let decision = app.decision.as_ref();
                 new_apps.push(NewApplicationRow {
                     org_id: ctx.org_id,
                     call_id,
                     external_id,
-                    applicant_key: app.applicant_key.0.clone(),
+                    applicant_key: std::mem::take(&mut app.applicant_key.0),
                     received_on: app.received_on,
                     amount_applied_ore: app.amount_applied.0,
-                    facts: app.facts_json(),
-                    content_hash: app.content_hash(),
+                    content_hash,
+                    facts,
                     revision: 1,
+                    decision_history: first_history,
                     decision_version: i32::from(decision.is_some()),
-                    outcome: decision.as_ref().map(|d| d.outcome.code().to_owned()),
-                    amount_granted_ore: decision.as_ref().map(|d| d.amount_granted.0),
-                    decided_on: decision.as_ref().map(|d| d.decided_on),
+                    outcome: decision.map(|d| d.outcome.code().to_owned()),
+                    amount_granted_ore: decision.map(|d| d.amount_granted.0),
+                    decided_on: decision.map(|d| d.decided_on),
+                    scheme_id: t.scheme_id,
+                    gender: t.gender,
+                    background: t.background,
+                    background_detail: t.background_detail,
+                    age_band: t.age_band,
+                    county: t.county,
+                    municipality: t.municipality,
+                    size_band: t.size_band,
+                    tag_notes: t.tag_notes,
                     created_at: at,
                     updated_at: at,
                 });
                 results.push(RowResult::Created {
                     decision_version: i32::from(decision.is_some()),
                 });
-                new_meta.push((decision, tags));
             }
             Plan::Update {
                 existing,
@@ -489,8 +558,13 @@ fn write_unique_batch(
                 call_id,
                 decision,
             } => {
-                let stored_tags = old_tags.get(&existing.id);
-                let new_tags = app.as_ref().map(|(_, t)| t).or(stored_tags);
+                // Tags under an earlier scheme are not in the current cube: nothing to remove.
+                let stored_tags =
+                    (existing.tags.scheme_id == scheme_id).then(|| existing.tags.tags());
+                let new_tags = app
+                    .as_ref()
+                    .map(|(_, t)| t.clone())
+                    .or_else(|| stored_tags.clone());
                 let received_on = app
                     .as_ref()
                     .map_or(existing.received_on, |(a, _)| a.received_on);
@@ -506,14 +580,14 @@ fn write_unique_batch(
                         .map(|d| (d.outcome, d.amount_granted, d.decided_on))
                         .or_else(|| existing.decision()),
                 };
-                if let Some(t) = stored_tags {
+                if let Some(t) = &stored_tags {
                     delta.add(
                         CubeKey::new(existing.call_id, month_of(existing.received_on), t),
                         &CellStats::of_application(&existing.figures()),
                         -1,
                     );
                 }
-                if let Some(t) = new_tags {
+                if let Some(t) = &new_tags {
                     delta.add(
                         CubeKey::new(call_id, month_of(received_on), t),
                         &CellStats::of_application(&new_figures),
@@ -525,31 +599,32 @@ fn write_unique_batch(
                     updated_at: Some(at),
                     ..Default::default()
                 };
-                if let Some((app, tags)) = &app {
-                    new_applicants.push(NewApplicantRow {
-                        org_id: ctx.org_id,
-                        applicant_key: app.applicant_key.0.clone(),
-                        first_seen_on: app.received_on,
-                    });
-                    tag_rows.push(TagRow::new(existing.id, ctx.scheme.id, tags));
+                if let Some((app, _)) = &app {
                     changes.call_id = Some(call_id);
                     changes.applicant_key = Some(app.applicant_key.0.clone());
                     changes.received_on = Some(app.received_on);
                     changes.amount_applied_ore = Some(app.amount_applied.0);
-                    changes.facts = Some(app.facts_json());
-                    changes.content_hash = Some(app.content_hash());
+                    changes.content_hash = Some(app.content_hash().to_owned());
+                    changes.facts = Some(app.facts_json().to_owned());
                     changes.revision = Some(revision);
                 }
                 if let Some(d) = &decision {
-                    new_decisions.push(decision_row(existing.id, decision_version, d, at));
+                    let mut history = parse_history(&existing.decision_history)?;
+                    history.push(decision_record(decision_version, d, at));
+                    changes.decision_history = Some(history_json(&history));
                     changes.decision_version = Some(decision_version);
                     changes.outcome = Some(d.outcome.code().to_owned());
                     changes.amount_granted_ore = Some(d.amount_granted.0);
                     changes.decided_on = Some(d.decided_on);
                 }
-                diesel::update(applications::table.find(existing.id))
+                diesel::update(applications::table.find((ctx.org_id, &existing.external_id)))
                     .set(&changes)
                     .execute(conn)?;
+                if let Some((_, tags)) = &app {
+                    diesel::update(applications::table.find((ctx.org_id, &existing.external_id)))
+                        .set(&TagColumns::new(scheme_id, tags))
+                        .execute(conn)?;
+                }
                 results.push(if app.is_some() {
                     RowResult::Updated {
                         revision,
@@ -561,24 +636,8 @@ fn write_unique_batch(
             }
         }
     }
-
-    insert_applicants(conn, &new_applicants)?;
-    let inserted = insert_applications(conn, &new_apps)?;
-    for (row, (decision, tags)) in new_apps.iter().zip(new_meta) {
-        let id = *inserted.get(&row.external_id).ok_or_else(|| {
-            StorageError::Config(format!(
-                "inserted application {} not returned",
-                row.external_id
-            ))
-        })?;
-        if let Some(d) = &decision {
-            new_decisions.push(decision_row(id, 1, d, at));
-        }
-        tag_rows.push(TagRow::new(id, ctx.scheme.id, &tags));
-    }
-    insert_decisions(conn, &new_decisions)?;
-    upsert_tags(conn, &tag_rows)?;
-    cells::apply(conn, ctx.org_id, ctx.scheme.id, delta)?;
+    insert_applications(conn, new_apps)?;
+    cells::apply(conn, ctx.org_id, scheme_id, delta)?;
     Ok(results)
 }
 
@@ -592,130 +651,43 @@ fn load_existing(
         let rows: Vec<Existing> = crate::with_backend!(&mut *conn, c => applications::table
             .filter(applications::org_id.eq(org_id))
             .filter(applications::external_id.eq_any(chunk))
-            .select((
-                applications::id,
-                applications::external_id,
-                applications::call_id,
-                applications::received_on,
-                applications::amount_applied_ore,
-                applications::content_hash,
-                applications::revision,
-                applications::decision_version,
-                applications::outcome,
-                applications::amount_granted_ore,
-                applications::decided_on,
-            ))
+            .select(Existing::as_select())
             .load(c))?;
         found.extend(rows.into_iter().map(|e| (e.external_id.clone(), e)));
     }
     Ok(found)
 }
 
-/// Stored tags of these applications under one scheme.
-pub(crate) fn load_tags(
-    conn: &mut DbConnection,
-    scheme_id: i64,
-    application_ids: &[i64],
-) -> StorageResult<HashMap<i64, Tags>> {
-    let mut found = HashMap::with_capacity(application_ids.len());
-    for chunk in application_ids.chunks(ROWS_PER_STATEMENT) {
-        type Row = (
-            i64,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-        );
-        let rows: Vec<Row> = crate::with_backend!(&mut *conn, c => application_tags::table
-            .filter(application_tags::scheme_id.eq(scheme_id))
-            .filter(application_tags::application_id.eq_any(chunk))
-            .select((
-                application_tags::application_id,
-                application_tags::gender,
-                application_tags::background,
-                application_tags::background_detail,
-                application_tags::age_band,
-                application_tags::county,
-                application_tags::municipality,
-                application_tags::size_band,
-                application_tags::notes,
-            ))
-            .load(c))?;
-        for (id, g, b, bd, a, c, m, s, notes) in rows {
-            let values = [
-                g.as_str(),
-                b.as_str(),
-                bd.as_str(),
-                a.as_str(),
-                c.as_str(),
-                m.as_str(),
-                s.as_str(),
-            ];
-            found.insert(id, Tags::from_stored(values, notes.as_deref()));
+/// PostgreSQL takes new rows by binary `COPY`; SQLite by one cached prepared `INSERT` per row
+/// (cheaper there than re-parsing a large multi-row statement every batch).
+fn insert_applications(conn: &mut DbConnection, rows: Vec<NewApplicationRow>) -> StorageResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        DbConnection::Postgresql(c) => {
+            diesel::copy_from(applications::table)
+                .from_insertable(&rows)
+                .execute(c)?;
         }
-    }
-    Ok(found)
-}
-
-fn insert_applicants(conn: &mut DbConnection, rows: &[NewApplicantRow]) -> StorageResult<()> {
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        crate::with_backend!(&mut *conn, c => diesel::insert_into(applicants::table)
-            .values(chunk)
-            .on_conflict((applicants::org_id, applicants::applicant_key))
-            .do_nothing()
-            .execute(c))?;
-    }
-    Ok(())
-}
-
-/// Inserts new applications; returns external id -> id.
-fn insert_applications(
-    conn: &mut DbConnection,
-    rows: &[NewApplicationRow],
-) -> StorageResult<HashMap<String, i64>> {
-    let mut ids = HashMap::with_capacity(rows.len());
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let returned: Vec<(i64, String)> = crate::with_backend!(&mut *conn, c => diesel::insert_into(applications::table)
-            .values(chunk)
-            .returning((applications::id, applications::external_id))
-            .get_results(c))?;
-        ids.extend(returned.into_iter().map(|(id, ext)| (ext, id)));
-    }
-    Ok(ids)
-}
-
-fn insert_decisions(conn: &mut DbConnection, rows: &[NewDecisionRow]) -> StorageResult<()> {
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        crate::with_backend!(&mut *conn, c => diesel::insert_into(decisions::table)
-            .values(chunk)
-            .execute(c))?;
-    }
-    Ok(())
-}
-
-/// Inserts tags, replacing those an application already has under the same scheme.
-pub(crate) fn upsert_tags(conn: &mut DbConnection, rows: &[TagRow]) -> StorageResult<()> {
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        crate::with_backend!(&mut *conn, c => diesel::insert_into(application_tags::table)
-            .values(chunk)
-            .on_conflict((application_tags::application_id, application_tags::scheme_id))
-            .do_update()
-            .set((
-                application_tags::gender.eq(excluded(application_tags::gender)),
-                application_tags::background.eq(excluded(application_tags::background)),
-                application_tags::background_detail
-                    .eq(excluded(application_tags::background_detail)),
-                application_tags::age_band.eq(excluded(application_tags::age_band)),
-                application_tags::county.eq(excluded(application_tags::county)),
-                application_tags::municipality.eq(excluded(application_tags::municipality)),
-                application_tags::size_band.eq(excluded(application_tags::size_band)),
-                application_tags::notes.eq(excluded(application_tags::notes)),
-            ))
-            .execute(c))?;
+        DbConnection::Sqlite(c) => {
+            // Fixed-size chunks (arrays) share one cached prepared statement; only the shorter
+            // remainder is prepared anew.
+            let mut chunks = rows.chunks_exact(SQLITE_ROWS_PER_INSERT);
+            for chunk in &mut chunks {
+                let chunk: &[NewApplicationRow; SQLITE_ROWS_PER_INSERT] =
+                    chunk.try_into().expect("chunks_exact gives full chunks");
+                diesel::insert_into(applications::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+            let rest = chunks.remainder();
+            if !rest.is_empty() {
+                diesel::insert_into(applications::table)
+                    .values(rest)
+                    .execute(c)?;
+            }
+        }
     }
     Ok(())
 }

@@ -298,6 +298,28 @@ fn lock_organisation(conn: &mut DbConnection, org_id: i64) -> QueryResult<()> {
     Ok(())
 }
 
+/// Runs `f` (a sequence of write transactions) with commits that do not wait for the disk, then
+/// restores full durability. A bulk import commits many batches but acknowledges once, at the
+/// end: the commit that records its result waits for the disk, and since the log is written in
+/// order, that wait makes every earlier batch durable too. A crash before then loses only
+/// batches that were never acknowledged, and never half a batch.
+pub fn with_deferred_durability<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> T,
+) -> StorageResult<T> {
+    let (relax, restore) = match conn {
+        DbConnection::Postgresql(_) => (
+            "SET synchronous_commit = off",
+            "SET synchronous_commit = on",
+        ),
+        DbConnection::Sqlite(_) => ("PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL"),
+    };
+    conn.batch_execute(relax)?;
+    let result = f(conn);
+    conn.batch_execute(restore)?;
+    Ok(result)
+}
+
 /// Now, in UTC, to the microsecond (what both backends store).
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};

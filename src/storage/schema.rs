@@ -51,16 +51,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    applicants (org_id, applicant_key) {
-        org_id -> BigInt,
-        applicant_key -> Text,
-        first_seen_on -> Date,
-    }
-}
-
-diesel::table! {
-    applications (id) {
-        id -> BigInt,
+    applications (org_id, external_id) {
         org_id -> BigInt,
         call_id -> BigInt,
         external_id -> Text,
@@ -70,33 +61,30 @@ diesel::table! {
         facts -> Text,
         content_hash -> Text,
         revision -> Integer,
+        decision_history -> Text,
         decision_version -> Integer,
         outcome -> Nullable<Text>,
         amount_granted_ore -> Nullable<BigInt>,
         decided_on -> Nullable<Date>,
+        scheme_id -> BigInt,
+        gender -> Text,
+        background -> Text,
+        background_detail -> Text,
+        age_band -> Text,
+        county -> Text,
+        municipality -> Text,
+        size_band -> Text,
+        tag_notes -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
 }
 
 diesel::table! {
-    decisions (id) {
-        id -> BigInt,
-        application_id -> BigInt,
-        version -> Integer,
-        outcome -> Text,
-        amount_granted_ore -> BigInt,
-        decided_on -> Date,
-        reason -> Text,
-        content_hash -> Text,
-        recorded_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    application_tags (application_id, scheme_id) {
-        application_id -> BigInt,
+    tag_history (scheme_id, org_id, external_id) {
         scheme_id -> BigInt,
+        org_id -> BigInt,
+        external_id -> Text,
         gender -> Text,
         background -> Text,
         background_detail -> Text,
@@ -167,18 +155,14 @@ diesel::joinable!(tag_schemes -> organisations (org_id));
 diesel::joinable!(programmes -> organisations (org_id));
 diesel::joinable!(calls -> programmes (programme_id));
 diesel::joinable!(applications -> calls (call_id));
-diesel::joinable!(decisions -> applications (application_id));
-diesel::joinable!(application_tags -> applications (application_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     tag_schemes,
     programmes,
     calls,
-    applicants,
     applications,
-    decisions,
-    application_tags,
+    tag_history,
     stat_cells,
     idempotency_keys,
     import_jobs,

@@ -1,10 +1,8 @@
 DROP TABLE import_jobs;
 DROP TABLE idempotency_keys;
 DROP TABLE stat_cells;
-DROP TABLE application_tags;
-DROP TABLE decisions;
+DROP TABLE tag_history;
 DROP TABLE applications;
-DROP TABLE applicants;
 DROP TABLE calls;
 DROP TABLE programmes;
 DROP TABLE tag_schemes;

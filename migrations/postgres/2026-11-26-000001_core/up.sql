@@ -44,50 +44,48 @@ CREATE TABLE calls (
     UNIQUE (org_id, code)
 );
 
-CREATE TABLE applicants (
-    org_id BIGINT NOT NULL REFERENCES organisations(id),
-    applicant_key TEXT NOT NULL,
-    first_seen_on DATE NOT NULL,
-    PRIMARY KEY (org_id, applicant_key)
-);
-
+-- Applications carry their applicant's pseudonymous key (an applicant is that key: its facts
+-- change over time, so they are kept with each application), their decision history (an
+-- append-only JSON array of versions; the latest is mirrored in the decision columns for reading
+-- and counting) and the tags under the organisation's current scheme (tags under earlier schemes
+-- move to `tag_history` when re-tagging).
+-- There are no foreign keys on this table: a per-row check would cost more than the rest of the
+-- insert (docs/architecture.md). The single write path (storage::ingest) resolves the call
+-- within the organisation before writing. An application is known by the source system's id within
+-- its organisation; external ids compare bytewise (they are identifiers, not words).
 CREATE TABLE applications (
-    id BIGSERIAL PRIMARY KEY,
-    org_id BIGINT NOT NULL REFERENCES organisations(id),
-    call_id BIGINT NOT NULL REFERENCES calls(id),
-    external_id TEXT NOT NULL,
+    org_id BIGINT NOT NULL,
+    call_id BIGINT NOT NULL,
+    external_id TEXT COLLATE "C" NOT NULL,
     applicant_key TEXT NOT NULL,
     received_on DATE NOT NULL,
     amount_applied_ore BIGINT NOT NULL,
     facts TEXT NOT NULL,
     content_hash TEXT NOT NULL,
     revision INTEGER NOT NULL,
+    decision_history TEXT NOT NULL,
     decision_version INTEGER NOT NULL,
     outcome TEXT,
     amount_granted_ore BIGINT,
     decided_on DATE,
+    scheme_id BIGINT NOT NULL,
+    gender TEXT NOT NULL,
+    background TEXT NOT NULL,
+    background_detail TEXT NOT NULL,
+    age_band TEXT NOT NULL,
+    county TEXT NOT NULL,
+    municipality TEXT NOT NULL,
+    size_band TEXT NOT NULL,
+    tag_notes TEXT,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
-    UNIQUE (org_id, external_id)
-);
-CREATE INDEX applications_call ON applications (call_id);
-
-CREATE TABLE decisions (
-    id BIGSERIAL PRIMARY KEY,
-    application_id BIGINT NOT NULL REFERENCES applications(id),
-    version INTEGER NOT NULL,
-    outcome TEXT NOT NULL,
-    amount_granted_ore BIGINT NOT NULL,
-    decided_on DATE NOT NULL,
-    reason TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    recorded_at TIMESTAMP NOT NULL,
-    UNIQUE (application_id, version)
+    PRIMARY KEY (org_id, external_id)
 );
 
-CREATE TABLE application_tags (
-    application_id BIGINT NOT NULL REFERENCES applications(id),
-    scheme_id BIGINT NOT NULL REFERENCES tag_schemes(id),
+CREATE TABLE tag_history (
+    scheme_id BIGINT NOT NULL,
+    org_id BIGINT NOT NULL,
+    external_id TEXT COLLATE "C" NOT NULL,
     gender TEXT NOT NULL,
     background TEXT NOT NULL,
     background_detail TEXT NOT NULL,
@@ -96,9 +94,8 @@ CREATE TABLE application_tags (
     municipality TEXT NOT NULL,
     size_band TEXT NOT NULL,
     notes TEXT,
-    PRIMARY KEY (application_id, scheme_id)
+    PRIMARY KEY (scheme_id, org_id, external_id)
 );
-CREATE INDEX application_tags_scheme ON application_tags (scheme_id);
 
 -- Sufficient statistics per cell, kept up to date in the same transaction as the rows.
 CREATE TABLE stat_cells (

@@ -7,7 +7,8 @@ use utoipa::ToSchema;
 
 use crate::domain::applicant::ApplicantFacts;
 use crate::domain::application::{
-    ApplicationBody, DecisionBody, DecisionReason, Outcome, validate_external_id,
+    Application, ApplicationBody, Decision, DecisionBody, DecisionReason, Outcome,
+    validate_external_id,
 };
 use crate::domain::money::{MoneyDto, Ore};
 use crate::domain::tagging::{Dimension, TagSource};
@@ -17,7 +18,7 @@ use crate::http::auth::{Authorized, WriteData};
 use crate::http::extract::ApiJson;
 use crate::http::problem::ApiError;
 use crate::storage::applications::{self, ApplicationRecord};
-use crate::storage::ingest::{Change, IngestContext, IngestRow, RowResult, write_batch};
+use crate::storage::ingest::{IngestContext, IngestRow, RowResult, write_batch};
 use crate::storage::{orgs, write_tx};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -79,10 +80,10 @@ impl ApplicationView {
             .into_iter()
             .map(|d| DecisionView {
                 version: d.version,
-                outcome: Outcome::from_code(&d.outcome).unwrap_or(Outcome::Rejected),
+                outcome: d.outcome,
                 amount_granted: MoneyDto::sek(Ore(d.amount_granted_ore)),
                 decided_on: d.decided_on,
-                reason: DecisionReason::from_code(&d.reason).unwrap_or_default(),
+                reason: d.reason,
                 recorded_at: d.recorded_at,
             })
             .collect();
@@ -143,24 +144,31 @@ fn checked_external_id(id: &str) -> Result<(), ApiError> {
     validate_external_id(id).map_err(|reason| ApiError::field("/externalId", reason))
 }
 
+/// What a single write carries.
+enum Write {
+    Application(Box<Application>),
+    Decision(Decision),
+}
+
 /// Writes one row and reads the application back, in one blocking task.
 async fn write_one(
     state: &AppState,
     org_id: i64,
     external_id: String,
-    change: Change,
+    write: Write,
 ) -> Result<(WriteResult, ApplicationView), ApiError> {
     state
         .db
         .run(move |conn| -> Result<_, ApiError> {
             let scheme = orgs::current_scheme(conn, org_id)?;
             let scheme_id = scheme.id;
-            let mut ctx = IngestContext::new(org_id, scheme);
-            let row = IngestRow {
-                line: 0,
-                external_id: external_id.clone(),
-                change,
+            let row = match write {
+                Write::Application(app) => {
+                    IngestRow::application(0, external_id.clone(), *app, &scheme)
+                }
+                Write::Decision(decision) => IngestRow::decision(external_id.clone(), decision),
             };
+            let mut ctx = IngestContext::new(org_id, scheme);
             let result = write_tx(conn, org_id, |c| write_batch(c, &mut ctx, vec![row]))?
                 .pop()
                 .ok_or_else(|| ApiError::Internal("no result for a written row".into()))?;
@@ -220,7 +228,7 @@ pub async fn put_application(
         &state,
         caller.org_id,
         external_id,
-        Change::Application(Box::new(application)),
+        Write::Application(Box::new(application)),
     )
     .await?;
     Ok(respond(result, view))
@@ -258,7 +266,7 @@ pub async fn put_decision(
         &state,
         caller.org_id,
         external_id,
-        Change::Decision(decision),
+        Write::Decision(decision),
     )
     .await?;
     Ok(respond(result, view))

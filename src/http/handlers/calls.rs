@@ -263,7 +263,7 @@ pub async fn patch_call(
                 }
                 if from == CallStatus::Published
                     && to == CallStatus::Draft
-                    && programmes::count_applications(conn, id)? > 0
+                    && programmes::count_applications(conn, org_id, id)? > 0
                 {
                     return Err(ApiError::Conflict(
                         "a call that has applications cannot go back to draft".into(),

@@ -157,13 +157,6 @@ async fn run_import(
     let summary = import
         .await
         .map_err(|e| ApiError::Internal(format!("import thread: {e}")))??;
-    tracing::info!(
-        rows = summary.rows,
-        accepted = summary.accepted,
-        unchanged = summary.unchanged,
-        rejected = summary.rejected,
-        "import finished"
-    );
     Ok(summary)
 }
 
