@@ -115,6 +115,7 @@ pub struct LogSettings {
 pub struct ImportSettings {
     pub batch_size: usize,
     pub max_reported_errors: usize,
+    pub writers: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

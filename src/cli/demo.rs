@@ -134,6 +134,7 @@ fn load(
         keys: Pseudonymiser::new(settings.pseudonym.secret.expose().as_bytes()),
         batch_size: settings.imports.batch_size,
         max_errors: settings.imports.max_reported_errors,
+        writers: settings.imports.writers,
     };
     let bar = ProgressBar::new(config.applications as u64).with_style(
         ProgressStyle::with_template("loading {bar:40} {pos}/{len} applications")

@@ -22,7 +22,7 @@ use crate::storage::imports::ImportJob;
 use crate::storage::ingest::{IngestContext, IngestRow, RowResult, write_batch};
 use crate::storage::orgs::StoredScheme;
 use crate::storage::{
-    Database, DbConnection, StorageError, now, with_deferred_durability, write_tx,
+    Backend, Database, DbConnection, StorageError, now, with_deferred_durability, write_tx,
 };
 
 /// Formats `POST /api/v1/imports` accepts.
@@ -194,6 +194,8 @@ pub struct Importer {
     pub keys: Pseudonymiser,
     pub batch_size: usize,
     pub max_errors: usize,
+    /// Concurrent writers on PostgreSQL (SQLite always has one).
+    pub writers: usize,
 }
 
 impl Importer {
@@ -256,7 +258,9 @@ impl Importer {
         }
     }
 
-    /// Reader (this thread) and writer (a scoped thread) joined by a queue of two batches.
+    /// Reader (this thread) and writers (scoped threads), joined by queues of two batches. On
+    /// PostgreSQL several writers commit batches side by side; rows are spread over them by
+    /// external id, so two writers never touch the same application. SQLite has one writer.
     fn pipeline(
         &self,
         format: ImportFormat,
@@ -265,52 +269,82 @@ impl Importer {
         source: impl Iterator<Item = Result<SourceItem, ImportError>>,
         on_batch: &(dyn Fn(u64) + Sync),
     ) -> Result<Tally, (Tally, ImportError)> {
-        let (sender, receiver) = mpsc::sync_channel::<Vec<IngestRow>>(2);
-        let tagging = scheme.clone();
+        let writers = match self.db.backend() {
+            Backend::Sqlite => 1,
+            Backend::Postgres => self.writers.max(1),
+        };
         std::thread::scope(|scope| {
-            let writer = scope.spawn(move || self.write_all(format, org_id, scheme, receiver));
+            let mut senders = Vec::with_capacity(writers);
+            let mut handles = Vec::with_capacity(writers);
+            for _ in 0..writers {
+                let (sender, receiver) = mpsc::sync_channel::<Vec<IngestRow>>(2);
+                let scheme = scheme.clone();
+                senders.push(sender);
+                handles.push(scope.spawn(move || self.write_all(format, org_id, scheme, receiver)));
+            }
+            let mut batches: Vec<Vec<IngestRow>> = (0..writers)
+                .map(|_| Vec::with_capacity(self.batch_size))
+                .collect();
             let mut read = Tally::default();
-            let mut batch = Vec::with_capacity(self.batch_size);
             let mut read_error = None;
+            let mut writer_gone = false;
             for item in source {
-                match item {
+                let row = match item {
                     Ok(SourceItem::Row { line, row }) => {
                         read.rows += 1;
-                        match self.to_ingest_row(format, &tagging, line, *row) {
-                            Ok(row) => batch.push(row),
-                            Err(errors) => read.reject(errors, self.max_errors),
+                        match self.to_ingest_row(format, &scheme, line, *row) {
+                            Ok(row) => row,
+                            Err(errors) => {
+                                read.reject(errors, self.max_errors);
+                                continue;
+                            }
                         }
                     }
                     Ok(SourceItem::Bad(errors)) => {
                         read.rows += 1;
                         read.reject(errors, self.max_errors);
+                        continue;
                     }
                     Err(error) => {
                         read_error = Some(error);
                         break;
                     }
-                }
-                if batch.len() >= self.batch_size {
+                };
+                let w = writer_of(&row.external_id, writers);
+                batches[w].push(row);
+                if batches[w].len() >= self.batch_size {
                     on_batch(read.rows);
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(self.batch_size));
+                    let full =
+                        std::mem::replace(&mut batches[w], Vec::with_capacity(self.batch_size));
                     let waiting = std::time::Instant::now();
-                    let sent = sender.send(full);
+                    let sent = senders[w].send(full);
                     read.reader_waited += waiting.elapsed();
                     if sent.is_err() {
-                        break; // the writer stopped; its error is reported below
+                        writer_gone = true; // its error is reported below
+                        break;
                     }
                 }
             }
-            if !batch.is_empty() && read_error.is_none() {
-                let _ = sender.send(batch);
+            if read_error.is_none() && !writer_gone {
+                for (w, batch) in batches.into_iter().enumerate() {
+                    if !batch.is_empty() {
+                        let _ = senders[w].send(batch);
+                    }
+                }
             }
-            drop(sender);
+            drop(senders);
             on_batch(read.rows);
-            let written = writer.join().expect("import writer thread panicked");
-            let (mut tally, write_error) = match written {
-                Ok(t) => (t, None),
-                Err((t, e)) => (t, Some(e)),
-            };
+            let mut tally = Tally::default();
+            let mut write_error = None;
+            for handle in handles {
+                match handle.join().expect("import writer thread panicked") {
+                    Ok(t) => tally.merge(t, self.max_errors),
+                    Err((t, e)) => {
+                        tally.merge(t, self.max_errors);
+                        write_error.get_or_insert(e);
+                    }
+                }
+            }
             tally.merge(read, self.max_errors);
             match read_error.or(write_error) {
                 Some(error) => Err((tally, error)),
@@ -403,6 +437,17 @@ impl Importer {
         }
         Ok(tally)
     }
+}
+
+/// Which writer takes the row with this external id (always the same one).
+fn writer_of(external_id: &str, writers: usize) -> usize {
+    use std::hash::{Hash, Hasher};
+    if writers == 1 {
+        return 0;
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    external_id.hash(&mut hasher);
+    (hasher.finish() % writers as u64) as usize
 }
 
 /// A field error of one row, named by pointer and, for CSV, by column.

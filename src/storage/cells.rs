@@ -183,8 +183,8 @@ macro_rules! upsert_cells {
 /// Cells per upsert statement (21 columns each).
 const CELLS_PER_STATEMENT: usize = 64;
 
-/// Adds `delta` to the stored cells. Must run inside `write_tx` (which serialises the writers of
-/// one organisation), because cells are read, merged and written back.
+/// Adds `delta` to the stored cells, inside a `write_tx`. Takes the organisation lock first:
+/// cells are read, merged and written back, one writer at a time.
 pub fn apply(
     conn: &mut DbConnection,
     org_id: i64,
@@ -194,6 +194,7 @@ pub fn apply(
     if delta.is_empty() {
         return Ok(());
     }
+    super::lock_organisation(conn, org_id)?;
     let mut call_ids: Vec<i64> = delta.changes.keys().map(|k| k.call_id).collect();
     call_ids.sort_unstable();
     call_ids.dedup();

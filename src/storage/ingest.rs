@@ -648,11 +648,16 @@ fn load_existing(
 ) -> StorageResult<HashMap<String, Existing>> {
     let mut found = HashMap::with_capacity(external_ids.len());
     for chunk in external_ids.chunks(ROWS_PER_STATEMENT) {
-        let rows: Vec<Existing> = crate::with_backend!(&mut *conn, c => applications::table
+        let query = applications::table
             .filter(applications::org_id.eq(org_id))
-            .filter(applications::external_id.eq_any(chunk))
-            .select(Existing::as_select())
-            .load(c))?;
+            .filter(applications::external_id.eq_any(chunk));
+        let rows: Vec<Existing> = match conn {
+            // Lock the rows this transaction will change (SQLite's write lock covers them).
+            DbConnection::Postgresql(c) => {
+                query.select(Existing::as_select()).for_update().load(c)?
+            }
+            DbConnection::Sqlite(c) => query.select(Existing::as_select()).load(c)?,
+        };
         found.extend(rows.into_iter().map(|e| (e.external_id.clone(), e)));
     }
     Ok(found)

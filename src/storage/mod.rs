@@ -262,9 +262,13 @@ impl Database {
     }
 }
 
-/// Runs `f` in a write transaction that first locks the organisation: writers to one tenant are
-/// serialised (the statistics cells are read, merged and written back), and on SQLite the write
-/// lock is taken before anything is read, so two writers never deadlock on a lock upgrade.
+/// Runs `f` in a write transaction.
+///
+/// Locking, in the order every writer takes it (so writers never deadlock): the applications a
+/// transaction changes (row locks while reading them, on PostgreSQL), then the organisation
+/// (just before its statistics cells are read, merged and written back; see
+/// [`lock_organisation`]). SQLite has one writer at a time: its write lock is taken first, before
+/// anything is read, so that two writers never deadlock upgrading a read lock.
 pub fn write_tx<T, E>(
     conn: &mut DbConnection,
     org_id: i64,
@@ -274,12 +278,15 @@ where
     E: From<diesel::result::Error>,
 {
     conn.transaction(|conn| {
-        lock_organisation(conn, org_id)?;
+        if let DbConnection::Sqlite(_) = conn {
+            lock_organisation(conn, org_id)?;
+        }
         f(conn)
     })
 }
 
-fn lock_organisation(conn: &mut DbConnection, org_id: i64) -> QueryResult<()> {
+/// Serialises writers of one organisation's statistics until the transaction ends.
+pub fn lock_organisation(conn: &mut DbConnection, org_id: i64) -> QueryResult<()> {
     use schema::organisations::dsl as o;
     match conn {
         DbConnection::Postgresql(c) => {

@@ -94,15 +94,28 @@ pub async fn post_import(
     if declared.is_some_and(|n| n > limit) {
         return Err(ApiError::PayloadTooLarge(limit));
     }
-    // The key alone identifies an upload: its body is not read again to compare.
+    // The key alone identifies an upload: its body is not compared again.
     let request_hash = format!("import:{}", format.code());
     let org_id = caller.org_id;
-    once(&state, &caller, &req, request_hash, || async {
+    let payload = std::cell::RefCell::new(Some(payload));
+    let response = once(&state, &caller, &req, request_hash, || async {
+        let payload = payload.borrow_mut().take().expect("the body is read once");
         let summary = run_import(&state, org_id, format, payload, limit).await?;
         let location = format!("/api/v1/imports/{}", summary.id);
         Ok(Created::json(StatusCode::CREATED, &summary, Some(location)))
     })
-    .await
+    .await;
+    // A replayed or refused upload was not read: read it to the end before answering, or the
+    // client would see its connection closed while still sending.
+    let unread = payload.borrow_mut().take();
+    if let Some(mut unread) = unread {
+        while let Some(chunk) = unread.next().await {
+            if chunk.is_err() {
+                break;
+            }
+        }
+    }
+    response
 }
 
 async fn run_import(
@@ -121,6 +134,7 @@ async fn run_import(
         keys: state.keys.clone(),
         batch_size: state.settings.imports.batch_size,
         max_errors: state.settings.imports.max_reported_errors,
+        writers: state.settings.imports.writers,
     };
     let (sender, chunks) = tokio::sync::mpsc::channel(16);
     let job_id = uuid::Uuid::new_v4().to_string();
