@@ -175,12 +175,17 @@ pub fn pointer_from_serde_path(path: &serde_path_to_error::Path) -> String {
 
 /// Deserialises JSON into `T`, reporting a type error at the JSON pointer of the offending field.
 pub fn from_json_slice<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, FieldError> {
+    // Tracking the path costs on every field, so only a document that fails is parsed again
+    // with tracking, to find where.
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let pointer = pointer_from_serde_path(e.path());
         FieldError::new(pointer, clean_serde_message(&e.into_inner()))
     })?;
-    // Trailing characters after the document are an error too.
+    // The document parsed with tracking, so what failed is trailing text after it.
     de.end()
         .map_err(|e| FieldError::new("", clean_serde_message(&e)))?;
     Ok(value)
