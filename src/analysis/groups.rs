@@ -23,6 +23,8 @@ pub struct CellSet {
     pub values: Vec<Vec<String>>,
     lookup: Vec<HashMap<String, u16>>,
     pub cells: Vec<EvalCell>,
+    /// (call, values) -> index into `cells`, so that equal cells are merged.
+    positions: HashMap<(i64, Vec<u16>), usize>,
 }
 
 impl CellSet {
@@ -33,11 +35,12 @@ impl CellSet {
             values: vec![Vec::new(); n],
             lookup: vec![HashMap::new(); n],
             cells: Vec::new(),
+            positions: HashMap::new(),
         }
     }
 
-    /// Adds a cell; `values` are given per dimension of the set, in order. Cells with the same
-    /// call and values are merged.
+    /// Adds statistics to the cell of `call_id` and `values` (given per dimension of the set, in
+    /// order), creating it the first time.
     pub fn push<'a>(
         &mut self,
         call_id: i64,
@@ -56,21 +59,38 @@ impl CellSet {
                 }
             })
             .collect();
-        self.cells.push(EvalCell {
-            call_id,
-            values: ids,
-            stats: stats.clone(),
-        });
+        match self.positions.get(&(call_id, ids.clone())) {
+            Some(&i) => self.cells[i].stats.add(stats, 1),
+            None => {
+                self.positions
+                    .insert((call_id, ids.clone()), self.cells.len());
+                self.cells.push(EvalCell {
+                    call_id,
+                    values: ids,
+                    stats: stats.clone(),
+                });
+            }
+        }
     }
 
     pub fn value(&self, dimension: usize, id: u16) -> &str {
         &self.values[dimension][id as usize]
     }
 
-    /// Sorts cells by call, then values: groups then see their calls in order.
+    /// Sorts cells by call, then by the values' text: groups then see their calls in order, and
+    /// the order does not depend on the order the cells were read in.
     pub fn sort(&mut self) {
+        let values = &self.values;
+        let text = |c: &EvalCell| -> Vec<&str> {
+            c.values
+                .iter()
+                .enumerate()
+                .map(|(d, v)| values[d][*v as usize].as_str())
+                .collect()
+        };
         self.cells
-            .sort_by(|a, b| (a.call_id, &a.values).cmp(&(b.call_id, &b.values)));
+            .sort_by(|a, b| (a.call_id, text(a)).cmp(&(b.call_id, text(b))));
+        self.positions.clear();
     }
 }
 

@@ -46,7 +46,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(applications::put_decision)
                 .service(applications::get_application)
                 .service(imports::post_import)
-                .service(imports::get_import),
+                .service(imports::get_import)
+                .service(evaluations::create_evaluation)
+                .service(evaluations::get_evaluation)
+                .service(evaluations::rerun_evaluation)
+                .service(evaluations::list_rulesets)
+                .service(evaluations::put_baselines)
+                .service(evaluations::get_baselines)
+                .service(evaluations::get_tagging)
+                .service(evaluations::put_tagging),
         )
         .default_service(web::to(not_found));
 }

@@ -29,12 +29,22 @@ use super::handlers::*;
         applications::get_application,
         imports::post_import,
         imports::get_import,
+        evaluations::create_evaluation,
+        evaluations::get_evaluation,
+        evaluations::rerun_evaluation,
+        evaluations::list_rulesets,
+        evaluations::put_baselines,
+        evaluations::get_baselines,
+        evaluations::get_tagging,
+        evaluations::put_tagging,
     ),
     modifiers(&BearerAuth, &ApiPrefix),
     tags(
         (name = "operations", description = "Health checks (no token)"),
         (name = "catalogue", description = "Programmes and calls"),
         (name = "applications", description = "Applications, decisions and bulk imports"),
+        (name = "evaluations", description = "Rules, baselines and evaluations of allocation"),
+        (name = "organisation", description = "How the organisation tags applicants"),
     )
 )]
 pub struct ApiDoc;

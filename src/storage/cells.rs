@@ -278,10 +278,20 @@ pub fn load(
     scheme_id: i64,
     filter: &CellFilter,
 ) -> StorageResult<Vec<(CubeKey, CellStats)>> {
+    // In key order: evaluations sum floats over cells, and the sum must not depend on the order
+    // the database happens to return them in.
     let mut query = stat_cells::table
         .filter(stat_cells::org_id.eq(org_id))
         .filter(stat_cells::scheme_id.eq(scheme_id))
         .select(CellRow::as_select())
+        .order((
+            stat_cells::call_id,
+            stat_cells::month,
+            stat_cells::gender,
+            stat_cells::background,
+            stat_cells::age_band,
+            stat_cells::county,
+        ))
         .into_boxed();
     if let Some(calls) = &filter.call_ids {
         query = query.filter(stat_cells::call_id.eq_any(calls.clone()));

@@ -6,7 +6,9 @@
 //! Diesel is synchronous: handlers run storage code on the blocking pool via [`Database::run`].
 
 pub mod applications;
+pub mod baselines;
 pub mod cells;
+pub mod evaluations;
 pub mod idempotency;
 pub mod imports;
 pub mod ingest;

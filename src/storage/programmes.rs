@@ -268,3 +268,17 @@ pub fn count_applications(
         .load(conn)?;
     Ok(counts.iter().sum())
 }
+
+/// Ids of a programme's calls.
+pub fn call_ids_of_programme(
+    conn: &mut DbConnection,
+    org_id: i64,
+    programme_id: i64,
+) -> StorageResult<Vec<i64>> {
+    Ok(calls::table
+        .filter(calls::org_id.eq(org_id))
+        .filter(calls::programme_id.eq(programme_id))
+        .order(calls::id)
+        .select(calls::id)
+        .load(conn)?)
+}

@@ -166,4 +166,34 @@ diesel::allow_tables_to_appear_in_same_query!(
     stat_cells,
     idempotency_keys,
     import_jobs,
+    baselines,
+    evaluations,
 );
+
+diesel::table! {
+    baselines (org_id, group_key, region, year) {
+        org_id -> BigInt,
+        group_key -> Text,
+        region -> Text,
+        year -> Integer,
+        group_json -> Text,
+        share -> Double,
+        source -> Text,
+        published_on -> Nullable<Date>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evaluations (id) {
+        id -> Text,
+        org_id -> BigInt,
+        created_at -> Timestamp,
+        created_by -> Text,
+        ruleset -> Text,
+        scheme_id -> BigInt,
+        data_hash -> Text,
+        request -> Text,
+        body -> Text,
+    }
+}

@@ -5,6 +5,8 @@
 mod applications;
 mod auth;
 mod catalogue;
+mod crash;
+mod evaluations;
 mod helpers;
 mod imports;
 mod operations;

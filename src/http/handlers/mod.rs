@@ -3,6 +3,7 @@
 
 pub mod applications;
 pub mod calls;
+pub mod evaluations;
 pub mod health;
 pub mod imports;
 pub mod programmes;

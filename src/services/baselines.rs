@@ -1,0 +1,437 @@
+//! Baselines as supplied: shares given directly, or a JSON-stat 2.0 table (the format Statistics
+//! Sweden's database exports) with a mapping from its dimensions to ours.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::analysis::baselines::BaselineShare;
+use crate::domain::geography;
+use crate::domain::tagging::Dimension;
+use crate::domain::validation::{Errors, FieldError};
+
+/// One share as given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ShareInput {
+    /// E.g. `{"gender": "women"}`.
+    pub group: BTreeMap<Dimension, String>,
+    /// In [0, 1].
+    pub share: f64,
+    /// County code or "SE".
+    pub region: String,
+    pub year: i32,
+}
+
+/// How a JSON-stat dimension maps onto one of ours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MappedDimension {
+    pub dimension: Dimension,
+    /// JSON-stat category code -> our value; unmapped categories (totals, say) are left out.
+    pub values: BTreeMap<String, String>,
+}
+
+/// How to read a JSON-stat table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JsonStatMapping {
+    /// JSON-stat dimension id -> our dimension.
+    pub dimensions: BTreeMap<String, MappedDimension>,
+    /// The dimension holding the region (county codes; "00" or "SE" for Sweden) ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region_dimension: Option<String>,
+    /// ... or one region for the whole table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The dimension holding the year ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year_dimension: Option<String>,
+    /// ... or one year for the whole table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+}
+
+/// `PUT /api/v1/baselines`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BaselineUpload {
+    /// Where the figures come from (publication, table, date).
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub published_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub shares: Vec<ShareInput>,
+    /// A JSON-stat 2.0 dataset; counts are turned into shares within each region and year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub json_stat: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<JsonStatMapping>,
+}
+
+fn check_region(region: &str) -> Result<String, String> {
+    match region {
+        "SE" | "00" => Ok("SE".into()),
+        code if geography::county_name(code).is_some() => Ok(code.into()),
+        other => Err(format!("{other:?} is neither a county code nor SE")),
+    }
+}
+
+impl BaselineUpload {
+    /// The shares to store, checked.
+    pub fn into_shares(self) -> Result<Vec<BaselineShare>, Vec<FieldError>> {
+        let mut errors = Errors::new();
+        if self.source.trim().is_empty() {
+            errors.add("/source", "must name where the figures come from");
+        }
+        let mut inputs = self.shares.clone();
+        match (&self.json_stat, &self.mapping) {
+            (Some(table), Some(mapping)) => match read_json_stat(table, mapping) {
+                Ok(shares) => inputs.extend(shares),
+                Err(e) => errors.add(e.pointer, e.reason),
+            },
+            (Some(_), None) => errors.add("/mapping", "is required with jsonStat"),
+            (None, Some(_)) => errors.add("/jsonStat", "is required with mapping"),
+            (None, None) if inputs.is_empty() => {
+                errors.add("/shares", "give shares or a jsonStat table")
+            }
+            (None, None) => {}
+        }
+        let mut out = Vec::with_capacity(inputs.len());
+        for (i, input) in inputs.into_iter().enumerate() {
+            let at = |field: &str| format!("/shares/{i}/{field}");
+            if input.group.is_empty() {
+                errors.add(at("group"), "names no dimension");
+            }
+            if !(0.0..=1.0).contains(&input.share) {
+                errors.add(at("share"), "must be between 0 and 1");
+            }
+            if !(1900..=2100).contains(&input.year) {
+                errors.add(at("year"), "must be a year");
+            }
+            let Some(region) = errors.check(&at("region"), check_region(&input.region)) else {
+                continue;
+            };
+            out.push(BaselineShare {
+                group: input.group,
+                share: input.share,
+                region,
+                year: input.year,
+                source: self.source.trim().to_owned(),
+                published_on: self.published_on,
+            });
+        }
+        // Shares of one dimension set in one region and year cannot add up to more than all.
+        let mut sums: BTreeMap<(String, i32, Vec<Dimension>), f64> = BTreeMap::new();
+        for s in &out {
+            *sums
+                .entry((s.region.clone(), s.year, s.group.keys().copied().collect()))
+                .or_default() += s.share;
+        }
+        for ((region, year, dims), sum) in sums {
+            if sum > 1.0 + 1e-6 {
+                let names: Vec<&str> = dims.iter().map(|d| d.code()).collect();
+                errors.add(
+                    "/shares",
+                    format!(
+                        "shares of {} in {region} {year} add up to {sum:.3}, more than 1",
+                        names.join("+")
+                    ),
+                );
+            }
+        }
+        errors.finish(|| out)
+    }
+}
+
+/// JSON-stat 2.0: `id` lists the dimensions, `size` their category counts, `value` the cells in
+/// row-major order (an array, or an object keyed by position).
+fn read_json_stat(table: &Value, mapping: &JsonStatMapping) -> Result<Vec<ShareInput>, FieldError> {
+    let fail =
+        |pointer: &str, reason: String| FieldError::new(format!("/jsonStat{pointer}"), reason);
+    if table["class"] != "dataset" || table["version"] != "2.0" {
+        return Err(fail(
+            "",
+            "must be a JSON-stat 2.0 dataset (class \"dataset\", version \"2.0\")".into(),
+        ));
+    }
+    let ids: Vec<&str> = table["id"]
+        .as_array()
+        .ok_or_else(|| fail("/id", "must be an array".into()))?
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .ok_or_else(|| fail("/id", "must hold strings".into()))
+        })
+        .collect::<Result<_, _>>()?;
+    let sizes: Vec<usize> = table["size"]
+        .as_array()
+        .ok_or_else(|| fail("/size", "must be an array".into()))?
+        .iter()
+        .map(|v| {
+            v.as_u64()
+                .map(|n| n as usize)
+                .ok_or_else(|| fail("/size", "must hold counts".into()))
+        })
+        .collect::<Result<_, _>>()?;
+    if ids.len() != sizes.len() {
+        return Err(fail("/size", "must have one count per id".into()));
+    }
+    // Category codes of each dimension, by position.
+    let mut codes: Vec<Vec<String>> = Vec::with_capacity(ids.len());
+    for (id, size) in ids.iter().zip(&sizes) {
+        let index = &table["dimension"][*id]["category"]["index"];
+        let mut by_position = vec![String::new(); *size];
+        match index {
+            Value::Array(list) => {
+                for (i, code) in list.iter().enumerate().take(*size) {
+                    by_position[i] = code.as_str().unwrap_or_default().to_owned();
+                }
+            }
+            Value::Object(map) => {
+                for (code, position) in map {
+                    let p = position.as_u64().unwrap_or(u64::MAX) as usize;
+                    if p < *size {
+                        by_position[p] = code.clone();
+                    }
+                }
+            }
+            // A dimension of one category may leave out its index.
+            _ if *size == 1 => {
+                by_position[0] = table["dimension"][*id]["category"]["label"]
+                    .as_object()
+                    .and_then(|m| m.keys().next().cloned())
+                    .unwrap_or_default();
+            }
+            _ => {
+                return Err(fail(
+                    &format!("/dimension/{id}/category/index"),
+                    "is missing".into(),
+                ));
+            }
+        }
+        codes.push(by_position);
+    }
+    let role = |name: &Option<String>| {
+        name.as_ref()
+            .and_then(|n| ids.iter().position(|id| id == n))
+    };
+    let region_at = role(&mapping.region_dimension);
+    let year_at = role(&mapping.year_dimension);
+    if mapping.region_dimension.is_some() && region_at.is_none() {
+        return Err(FieldError::new(
+            "/mapping/regionDimension",
+            "is not a dimension of the table",
+        ));
+    }
+    if mapping.year_dimension.is_some() && year_at.is_none() {
+        return Err(FieldError::new(
+            "/mapping/yearDimension",
+            "is not a dimension of the table",
+        ));
+    }
+    if region_at.is_none() && mapping.region.is_none() {
+        return Err(FieldError::new(
+            "/mapping/region",
+            "give region or regionDimension",
+        ));
+    }
+    if year_at.is_none() && mapping.year.is_none() {
+        return Err(FieldError::new(
+            "/mapping/year",
+            "give year or yearDimension",
+        ));
+    }
+    for (name, _) in &mapping.dimensions {
+        if !ids.contains(&name.as_str()) {
+            return Err(FieldError::new(
+                format!("/mapping/dimensions/{name}"),
+                "is not a dimension of the table",
+            ));
+        }
+    }
+    for (i, id) in ids.iter().enumerate() {
+        let mapped =
+            mapping.dimensions.contains_key(*id) || Some(i) == region_at || Some(i) == year_at;
+        if !mapped && sizes[i] > 1 {
+            return Err(FieldError::new(
+                "/mapping/dimensions",
+                format!("dimension {id} has {} categories and no mapping", sizes[i]),
+            ));
+        }
+    }
+    let total: usize = sizes.iter().product();
+    let value_at = |flat: usize| -> Option<f64> {
+        match &table["value"] {
+            Value::Array(list) => list.get(flat).and_then(Value::as_f64),
+            Value::Object(map) => map.get(&flat.to_string()).and_then(Value::as_f64),
+            _ => None,
+        }
+    };
+    // Sum the counts per (region, year, group).
+    let mut counts: BTreeMap<(String, i32), BTreeMap<BTreeMap<Dimension, String>, f64>> =
+        BTreeMap::new();
+    let mut position = vec![0usize; ids.len()];
+    for flat in 0..total {
+        // Row-major: the last dimension varies fastest.
+        let mut rest = flat;
+        for d in (0..ids.len()).rev() {
+            position[d] = rest % sizes[d];
+            rest /= sizes[d];
+        }
+        let Some(count) = value_at(flat) else {
+            continue;
+        };
+        let region = match region_at {
+            Some(r) => codes[r][position[r]].clone(),
+            None => mapping.region.clone().unwrap_or_default(),
+        };
+        let year = match year_at {
+            Some(y) => codes[y][position[y]]
+                .get(..4)
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(0),
+            None => mapping.year.unwrap_or(0),
+        };
+        let mut group = BTreeMap::new();
+        let mut complete = true;
+        for (name, mapped) in &mapping.dimensions {
+            let d = ids.iter().position(|id| id == name).expect("checked above");
+            match mapped.values.get(&codes[d][position[d]]) {
+                Some(value) => {
+                    group.insert(mapped.dimension, value.clone());
+                }
+                None => complete = false,
+            }
+        }
+        if complete {
+            *counts
+                .entry((region, year))
+                .or_default()
+                .entry(group)
+                .or_default() += count;
+        }
+    }
+    let mut shares = Vec::new();
+    for ((region, year), groups) in counts {
+        let sum: f64 = groups.values().sum();
+        if sum <= 0.0 {
+            continue;
+        }
+        for (group, count) in groups {
+            shares.push(ShareInput {
+                group,
+                share: count / sum,
+                region: region.clone(),
+                year,
+            });
+        }
+    }
+    Ok(shares)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Firm leaders by sex in two counties, 2016, as an SCB-style JSON-stat table.
+    fn table() -> Value {
+        json!({
+            "version": "2.0", "class": "dataset",
+            "id": ["Region", "Kon", "Tid"], "size": [2, 3, 1],
+            "dimension": {
+                "Region": {"category": {"index": {"01": 0, "12": 1}}},
+                "Kon": {"category": {"index": ["1", "2", "1+2"]}},
+                "Tid": {"category": {"index": {"2016": 0}}}
+            },
+            "value": [69, 31, 100, 70, 30, 100]
+        })
+    }
+
+    fn mapping() -> JsonStatMapping {
+        JsonStatMapping {
+            dimensions: BTreeMap::from([(
+                "Kon".into(),
+                MappedDimension {
+                    dimension: Dimension::Gender,
+                    values: BTreeMap::from([
+                        ("1".into(), "men".into()),
+                        ("2".into(), "women".into()),
+                    ]),
+                },
+            )]),
+            region_dimension: Some("Region".into()),
+            region: None,
+            year_dimension: Some("Tid".into()),
+            year: None,
+        }
+    }
+
+    #[test]
+    fn json_stat_counts_become_shares() {
+        let upload = BaselineUpload {
+            source: "SCB, Företagsregistret 2016".into(),
+            published_on: None,
+            shares: vec![],
+            json_stat: Some(table()),
+            mapping: Some(mapping()),
+        };
+        let shares = upload.into_shares().unwrap();
+        assert_eq!(shares.len(), 4);
+        let women_01 = shares
+            .iter()
+            .find(|s| s.region == "01" && s.group[&Dimension::Gender] == "women")
+            .unwrap();
+        assert!((women_01.share - 0.31).abs() < 1e-12);
+        assert_eq!(women_01.year, 2016);
+    }
+
+    #[test]
+    fn an_unmapped_dimension_with_several_categories_is_refused() {
+        let mut m = mapping();
+        m.region_dimension = None;
+        m.region = Some("01".into());
+        let err = read_json_stat(&table(), &m).unwrap_err();
+        assert!(err.reason.contains("Region"), "{}", err.reason);
+    }
+
+    #[test]
+    fn direct_shares_are_checked() {
+        let upload = BaselineUpload {
+            source: "x".into(),
+            published_on: None,
+            shares: vec![
+                ShareInput {
+                    group: BTreeMap::from([(Dimension::Gender, "women".into())]),
+                    share: 0.7,
+                    region: "01".into(),
+                    year: 2016,
+                },
+                ShareInput {
+                    group: BTreeMap::from([(Dimension::Gender, "men".into())]),
+                    share: 0.7,
+                    region: "01".into(),
+                    year: 2016,
+                },
+                ShareInput {
+                    group: BTreeMap::from([(Dimension::Gender, "men".into())]),
+                    share: 0.7,
+                    region: "99".into(),
+                    year: 2016,
+                },
+            ],
+            json_stat: None,
+            mapping: None,
+        };
+        let errors = upload.into_shares().unwrap_err();
+        let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+        assert!(pointers.contains(&"/shares/2/region"), "{pointers:?}");
+        assert!(pointers.contains(&"/shares"), "{pointers:?}");
+    }
+}

@@ -1,0 +1,5 @@
+//! Use cases that combine storage and computation: evaluations, baselines, re-tagging.
+
+pub mod baselines;
+pub mod evaluations;
+pub mod retag;
