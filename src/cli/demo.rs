@@ -28,7 +28,7 @@ pub fn run(settings: Settings, applications: usize, skew: bool, serve: bool) -> 
             leader_sex: Some(Sex::Female),
             foreign_background: Some(true),
             municipalities: vec!["0127".into(), "0181".into()], // Botkyrka, Södertälje
-            approval_factor: 0.5,
+            approval_factor: 0.4,
         }),
         ..Default::default()
     };

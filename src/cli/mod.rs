@@ -2,6 +2,7 @@
 //! minted by `token` is accepted by `serve` started in the same environment.
 
 mod demo;
+mod summary;
 
 use std::process::ExitCode;
 
@@ -9,8 +10,10 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::domain::tagging::TaggingScheme;
+use crate::domain::tagging::{GenderDefinition, TaggingScheme};
 use crate::http::auth::{Authenticator, Role};
+use crate::services::evaluations::{EvaluationError, EvaluationRequest, Evaluator};
+use crate::services::retag;
 use crate::startup::Application;
 use crate::storage::{Database, orgs};
 
@@ -53,12 +56,47 @@ enum Command {
         #[arg(long, default_value = "cli")]
         subject: String,
     },
+    /// Evaluate an organisation's allocation against the rule set and print a summary.
+    Evaluate {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        programme: Option<String>,
+        #[arg(long)]
+        call: Option<String>,
+        /// First month, YYYY-MM.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last month, YYYY-MM.
+        #[arg(long)]
+        to: Option<String>,
+        /// Comma-separated: gender, background, backgroundDetail, ageBand, county,
+        /// municipality, sizeBand.
+        #[arg(long, value_delimiter = ',')]
+        dimensions: Vec<String>,
+        #[arg(long)]
+        depth: Option<usize>,
+        /// sv or en.
+        #[arg(long, default_value = "sv")]
+        lang: String,
+        /// Print the whole evaluation as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change how an organisation's applicants are tagged, and tag every application again.
+    Retag {
+        #[arg(long)]
+        org: String,
+        /// leader, ownership or leader_and_ownership.
+        #[arg(long)]
+        gender_definition: String,
+    },
     /// Load a realistic synthetic dataset into the embedded database and serve it.
     Demo {
         #[arg(long)]
         bind: Option<String>,
         /// Number of synthetic applications.
-        #[arg(long, default_value_t = 5_000)]
+        #[arg(long, default_value_t = 40_000)]
         applications: usize,
         /// Load data without a planted skew.
         #[arg(long)]
@@ -178,6 +216,97 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let auth = Authenticator::new(&settings.auth)?;
             println!("{}", auth.mint(&org, &roles, &subject, ttl.as_secs())?);
+            Ok(())
+        }
+        Command::Evaluate {
+            org,
+            programme,
+            call,
+            from,
+            to,
+            dimensions,
+            depth,
+            lang,
+            json,
+        } => {
+            let settings = settings(figment::Figment::new())?;
+            let db = Database::connect(&settings.database)?;
+            db.migrate()?;
+            let mut conn = db.conn()?;
+            let org = orgs::find_by_code(&mut conn, &org)?
+                .with_context(|| format!("no organisation {org:?}"))?;
+            let dimensions = dimensions
+                .iter()
+                .map(|d| {
+                    crate::domain::tagging::Dimension::from_code(d)
+                        .with_context(|| format!("unknown dimension {d:?}"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let language = match lang.as_str() {
+                "sv" => crate::analysis::labels::Language::Sv,
+                "en" => crate::analysis::labels::Language::En,
+                other => bail!("--lang {other:?}: sv or en"),
+            };
+            let request = EvaluationRequest {
+                programme,
+                call,
+                from,
+                to,
+                dimensions,
+                depth,
+                reference: Default::default(),
+                correction: None,
+                language,
+                ruleset: None,
+                region: None,
+            };
+            let evaluator = Evaluator {
+                rules_dir: &settings.rules.dir,
+                default_ruleset: &settings.rules.default_ruleset,
+            };
+            let evaluation = evaluator
+                .evaluate(&mut conn, org.id, "cli", request)
+                .map_err(|e| match e {
+                    EvaluationError::Invalid(errors) => anyhow::anyhow!(
+                        "{}",
+                        errors
+                            .iter()
+                            .map(|e| format!("{} {}", e.pointer, e.reason))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                    EvaluationError::Storage(e) => e.into(),
+                })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&evaluation)?);
+            } else {
+                print!("{}", summary::evaluation(&evaluation));
+            }
+            Ok(())
+        }
+        Command::Retag {
+            org,
+            gender_definition,
+        } => {
+            let settings = settings(figment::Figment::new())?;
+            let definition = GenderDefinition::from_code(&gender_definition).with_context(|| {
+                format!("unknown definition {gender_definition:?}: leader, ownership or leader_and_ownership")
+            })?;
+            let db = Database::connect(&settings.database)?;
+            db.migrate()?;
+            let mut conn = db.conn()?;
+            let org = orgs::find_by_code(&mut conn, &org)?
+                .with_context(|| format!("no organisation {org:?}"))?;
+            let current = orgs::current_scheme(&mut conn, org.id)?.scheme;
+            let done = retag::retag(
+                &mut conn,
+                org.id,
+                &current.with_gender_definition(definition),
+            )?;
+            println!(
+                "{}: {} applications tagged by {} ({} cells)",
+                org.code, done.applications, done.scheme, done.cells
+            );
             Ok(())
         }
         Command::Demo {
