@@ -206,6 +206,10 @@ impl Settings {
             .merge(overrides);
         let mut settings: Settings = figment.extract()?;
         settings.environment = environment.to_owned();
+        // Rule sets ship with the configuration, so a relative directory is relative to it.
+        if settings.rules.dir.is_relative() {
+            settings.rules.dir = dir.join(&settings.rules.dir);
+        }
         settings.validate()?;
         Ok(settings)
     }

@@ -1,6 +1,9 @@
 //! Shared by the benchmarks: a release server process on a fresh database, and the synthetic
 //! catalogue it needs.
 
+// Each benchmark compiles this module on its own and uses only part of it.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

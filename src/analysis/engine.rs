@@ -4,13 +4,15 @@
 //! uncertainty and the group size (docs/rules.md).
 
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::baselines::Baselines;
 use super::groups::{
-    CellSet, Combination, Group, Measure, Merger, Stratum, group, has_unknown, subtract,
+    CellSet, Combination, Group, Measure, Merger, Profiles, Stratum, group, has_unknown,
+    join_strata, subtract,
 };
 use super::labels::{self, Language};
 use super::rules::{Correction, Metric, Rule, RuleSet, Severity};
@@ -45,6 +47,19 @@ pub struct EvaluationOptions {
     pub correction: Option<Correction>,
     #[serde(default)]
     pub language: Language,
+    #[serde(default)]
+    pub detail: Detail,
+}
+
+/// Which results an evaluation lists (all are computed and counted either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Detail {
+    /// Red, watch and inconclusive results.
+    #[default]
+    Flags,
+    /// Every result, ok, too few and cannot-assess included.
+    All,
 }
 
 /// How a finding stands.
@@ -87,6 +102,28 @@ pub enum Against {
     Applicants,
 }
 
+/// How a comparison's p-value was computed (docs/rules.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// Exact binomial test against the baseline share.
+    BinomialExact,
+    /// Cochran-Mantel-Haenszel over calls, continuity-corrected (counts large enough).
+    Cmh,
+    /// Exact conditional test over calls (small counts).
+    CmhExact,
+    /// Fisher's exact test (small counts, one call).
+    FisherExact,
+    /// CMH where the exact test would be too large to compute (recorded, rare).
+    CmhExactTooLarge,
+    /// Mann-Whitney rank test, normal approximation with tie correction.
+    MannWhitney,
+    /// Mann-Whitney rank test, exact distribution with ties (small samples).
+    MannWhitneyExact,
+    /// Variance of a random subset's sum, normal approximation.
+    PermutationNormal,
+}
+
 /// One value of a group.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 pub struct GroupValue {
@@ -115,7 +152,8 @@ pub struct Comparison {
     pub interval: Option<Interval>,
     pub threshold: f64,
     /// How the p-value was computed.
-    pub method: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<Method>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p_value: Option<f64>,
     /// After the correction over every test of the evaluation.
@@ -169,7 +207,8 @@ pub struct Finding {
     pub level: Level,
     pub group: Vec<GroupValue>,
     pub label: String,
-    pub figures: Figures,
+    /// Index of the group's figures in `groups`.
+    pub group_index: usize,
     pub comparisons: Vec<Comparison>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_gap: Option<ResourceGap>,
@@ -179,16 +218,48 @@ pub struct Finding {
     pub explanation: String,
 }
 
-/// Counts of findings by level.
+/// A group of one combination of dimensions, with its own figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupEntry {
+    pub group: Vec<GroupValue>,
+    pub label: String,
+    pub figures: Figures,
+}
+
+/// Results per level.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Summary {
+pub struct LevelCounts {
     pub red: usize,
     pub watch: usize,
     pub inconclusive: usize,
     pub ok: usize,
     pub too_few: usize,
     pub cannot_assess: usize,
+}
+
+impl LevelCounts {
+    fn count(&mut self, level: Level) {
+        *match level {
+            Level::Red => &mut self.red,
+            Level::Watch => &mut self.watch,
+            Level::Inconclusive => &mut self.inconclusive,
+            Level::Ok => &mut self.ok,
+            Level::TooFew => &mut self.too_few,
+            Level::CannotAssess => &mut self.cannot_assess,
+        } += 1;
+    }
+}
+
+/// What an evaluation found, counted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    #[serde(flatten)]
+    pub levels: LevelCounts,
+    /// The same, per rule.
+    pub by_rule: BTreeMap<String, LevelCounts>,
     /// Tests in the correction family.
     pub tests: usize,
     pub correction: Correction,
@@ -211,7 +282,10 @@ pub struct ReferenceUsed {
 pub struct Outcome {
     pub summary: Summary,
     pub references: Vec<ReferenceUsed>,
-    /// Ordered: flags first (red, watch), then by rule severity, rule and group.
+    /// Every group of every combination, with its figures.
+    pub groups: Vec<GroupEntry>,
+    /// Results, flags first, then by rule severity, rule and group: red, watch and inconclusive
+    /// ones, or every one with `detail: all` (the summary counts them all either way).
     pub findings: Vec<Finding>,
 }
 
@@ -228,17 +302,12 @@ struct Context<'a> {
     baselines: &'a Baselines,
     options: &'a EvaluationOptions,
     all: Group,
-    all_hist: HashMap<u8, Vec<(u32, u64)>>,
+    all_hist: HashMap<Measure, Rc<Vec<(u32, u64)>>>,
     merger: Merger,
-    hist_cache: HashMap<(usize, Vec<u16>, u8), Vec<(u32, u64)>>,
-}
-
-fn measure_key(m: Measure) -> u8 {
-    match m {
-        Measure::Granted => 0,
-        Measure::Cut => 1,
-        Measure::Days => 2,
-    }
+    profiles: Profiles,
+    /// Per combination: the profiles of each group.
+    members: Vec<rustc_hash::FxHashMap<Vec<u16>, Vec<u32>>>,
+    hist_cache: rustc_hash::FxHashMap<(usize, Vec<u16>, Measure), Rc<Vec<(u32, u64)>>>,
 }
 
 /// Evaluates `set` (whose dimensions must be `options.dimensions`) against `ruleset`.
@@ -249,6 +318,9 @@ pub fn evaluate(
     options: &EvaluationOptions,
 ) -> Outcome {
     let (all, combos) = group(set, options.depth);
+    let mut merger = Merger::default();
+    let profiles = Profiles::build(set, &mut merger);
+    let members = combos.iter().map(|c| profiles.members(c)).collect();
     let mut ctx = Context {
         set,
         ruleset,
@@ -256,12 +328,22 @@ pub fn evaluate(
         options,
         all,
         all_hist: HashMap::new(),
-        merger: Merger::default(),
-        hist_cache: HashMap::new(),
+        merger,
+        profiles,
+        members,
+        hist_cache: Default::default(),
     };
     let mut findings = Vec::new();
     let mut pending = Vec::new();
     let mut references = Vec::new();
+    let mut groups = Vec::new();
+    let mut group_index: HashMap<(usize, Vec<u16>), usize> = HashMap::new();
+    for (c, combo) in combos.iter().enumerate() {
+        for g in combo.groups.values() {
+            group_index.insert((c, g.key.clone()), groups.len());
+            groups.push(ctx.group_entry(combo, g));
+        }
+    }
     for (c, combo) in combos.iter().enumerate() {
         for rule in &ruleset.rules {
             let reference = ctx.choose_reference(combo, rule);
@@ -278,7 +360,9 @@ pub fn evaluate(
                 });
             }
             for g in combo.groups.values() {
-                let finding = ctx.finding(c, combo, rule, g, &reference);
+                let index = group_index[&(c, g.key.clone())];
+                let finding =
+                    ctx.finding(c, combo, rule, g, &reference, index, &groups[index].label);
                 for (i, comparison) in finding.comparisons.iter().enumerate() {
                     if comparison.p_value.is_some() {
                         pending.push(Pending {
@@ -323,7 +407,24 @@ pub fn evaluate(
             .map(|c| c.level)
             .min()
             .unwrap_or(Level::CannotAssess);
-        finding.explanation = super::explain::explain(lang, rule, finding);
+        finding.explanation =
+            super::explain::explain(lang, rule, finding, &groups[finding.group_index].figures);
+    }
+    let mut summary = Summary {
+        tests: pending.len(),
+        correction,
+        ..Default::default()
+    };
+    for f in &findings {
+        summary.levels.count(f.level);
+        summary
+            .by_rule
+            .entry(f.rule.clone())
+            .or_default()
+            .count(f.level);
+    }
+    if options.detail == Detail::Flags {
+        findings.retain(|f| matches!(f.level, Level::Red | Level::Watch | Level::Inconclusive));
     }
     findings.sort_by(|a, b| {
         (a.level, a.severity, &a.rule, a.group.len(), &a.group).cmp(&(
@@ -334,24 +435,10 @@ pub fn evaluate(
             &b.group,
         ))
     });
-    let mut summary = Summary {
-        tests: pending.len(),
-        correction,
-        ..Default::default()
-    };
-    for f in &findings {
-        *match f.level {
-            Level::Red => &mut summary.red,
-            Level::Watch => &mut summary.watch,
-            Level::Inconclusive => &mut summary.inconclusive,
-            Level::Ok => &mut summary.ok,
-            Level::TooFew => &mut summary.too_few,
-            Level::CannotAssess => &mut summary.cannot_assess,
-        } += 1;
-    }
     Outcome {
         summary,
         references,
+        groups,
         findings,
     }
 }
@@ -494,33 +581,27 @@ impl Context<'_> {
         }
     }
 
-    fn histogram(&mut self, combo_index: usize, g: &Group, m: Measure) -> Vec<(u32, u64)> {
-        let key = (combo_index, g.key.clone(), measure_key(m));
+    fn histogram(&mut self, combo_index: usize, g: &Group, m: Measure) -> Rc<Vec<(u32, u64)>> {
+        let key = (combo_index, g.key.clone(), m);
         if let Some(h) = self.hist_cache.get(&key) {
             return h.clone();
         }
-        let h = self.merger.merge(self.set, &g.cells, m);
+        let members = &self.members[combo_index][&g.key];
+        let h = Rc::new(self.profiles.merge(&mut self.merger, members, m));
         self.hist_cache.insert(key, h.clone());
         h
     }
 
-    fn all_histogram(&mut self, m: Measure) -> Vec<(u32, u64)> {
-        if let Some(h) = self.all_hist.get(&measure_key(m)) {
+    fn all_histogram(&mut self, m: Measure) -> Rc<Vec<(u32, u64)>> {
+        if let Some(h) = self.all_hist.get(&m) {
             return h.clone();
         }
-        let h = self.merger.merge(self.set, &self.all.cells, m);
-        self.all_hist.insert(measure_key(m), h.clone());
+        let h = Rc::new(self.profiles.all(&mut self.merger, m));
+        self.all_hist.insert(m, h.clone());
         h
     }
 
-    fn finding(
-        &mut self,
-        c: usize,
-        combo: &Combination,
-        rule: &Rule,
-        g: &Group,
-        reference: &Reference,
-    ) -> Finding {
+    fn group_entry(&self, combo: &Combination, g: &Group) -> GroupEntry {
         let t = &g.totals;
         let confidence = self.ruleset.confidence;
         let figures = Figures {
@@ -536,6 +617,29 @@ impl Context<'_> {
             applied_sek: t.applied_ore as f64 / 100.0,
             granted_sek: t.granted_ore as f64 / 100.0,
         };
+        let group = self.group_values(combo, &g.key);
+        let label_values: Vec<(Dimension, String)> = group
+            .iter()
+            .map(|v| (v.dimension, v.value.clone()))
+            .collect();
+        GroupEntry {
+            label: labels::group(self.options.language, &label_values),
+            group,
+            figures,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finding(
+        &mut self,
+        c: usize,
+        combo: &Combination,
+        rule: &Rule,
+        g: &Group,
+        reference: &Reference,
+        group_index: usize,
+        label: &str,
+    ) -> Finding {
         let values = self.group_values(combo, &g.key);
         let label_values: Vec<(Dimension, String)> = values
             .iter()
@@ -546,9 +650,9 @@ impl Context<'_> {
             metric: rule.metric,
             severity: rule.severity,
             level: Level::CannotAssess,
-            label: labels::group(self.options.language, &label_values),
+            label: label.to_owned(),
             group: values,
-            figures,
+            group_index,
             comparisons: Vec::new(),
             resource_gap: None,
             missing_applicants: None,
@@ -625,10 +729,7 @@ impl Context<'_> {
             estimate: None,
             interval: None,
             threshold: rule.threshold,
-            method: format!(
-                "exact binomial test, baseline {} ({} {})",
-                baseline.source, baseline.region, baseline.year
-            ),
+            method: Some(Method::BinomialExact),
             p_value: None,
             p_adjusted: None,
             alpha: rule.alpha,
@@ -674,7 +775,7 @@ impl Context<'_> {
             estimate: None,
             interval: None,
             threshold: rule.threshold,
-            method: "permutation variance of the group's sum, normal approximation".into(),
+            method: Some(Method::PermutationNormal),
             p_value: None,
             p_adjusted: None,
             alpha: rule.alpha,
@@ -748,7 +849,7 @@ impl Context<'_> {
             estimate: None,
             interval: None,
             threshold: rule.threshold,
-            method: String::new(),
+            method: None,
             p_value: None,
             p_adjusted: None,
             alpha: rule.alpha,
@@ -790,25 +891,13 @@ impl Context<'_> {
                             .filter(|s| s.a + s.b > 0 && s.c + s.d > 0)
                             .count();
                         let (p, method) = match (test.mantel_fleiss_ok, test.exact_p_value) {
-                            (true, _) => (
-                                test.p_value,
-                                "Cochran-Mantel-Haenszel, continuity-corrected, within calls"
-                                    .to_owned(),
-                            ),
-                            (false, Some(p)) if informative == 1 => {
-                                (p, "Fisher's exact test".to_owned())
-                            }
-                            (false, Some(p)) => (
-                                p,
-                                "exact conditional test over calls (exact CMH)".to_owned(),
-                            ),
-                            (false, None) => (
-                                test.p_value,
-                                "Cochran-Mantel-Haenszel (exact test too large)".to_owned(),
-                            ),
+                            (true, _) => (test.p_value, Method::Cmh),
+                            (false, Some(p)) if informative == 1 => (p, Method::FisherExact),
+                            (false, Some(p)) => (p, Method::CmhExact),
+                            (false, None) => (test.p_value, Method::CmhExactTooLarge),
                         };
                         comparison.p_value = Some(p);
-                        comparison.method = method;
+                        comparison.method = Some(method);
                     }
                     _ => {
                         comparison.level = Level::CannotAssess;
@@ -828,7 +917,7 @@ impl Context<'_> {
                 let group_hist = self.histogram(c, g, measure);
                 let comparator_hist = match reference {
                     Some(r) => self.histogram(c, r, measure),
-                    None => subtract(&self.all_histogram(measure), &group_hist),
+                    None => Rc::new(subtract(&self.all_histogram(measure), &group_hist)),
                 };
                 let (a, b) = match rule.metric {
                     Metric::GrantedAmount => (
@@ -838,7 +927,10 @@ impl Context<'_> {
                     Metric::GrantedShareOfApplied => {
                         (cut_moments(&group_hist), cut_moments(&comparator_hist))
                     }
-                    _ => (days_moments(&group_hist), days_moments(&comparator_hist)),
+                    _ => (
+                        days_moments(&g.totals, &group_hist),
+                        days_moments(&comparator_totals, &comparator_hist),
+                    ),
                 };
                 comparison.group_value = a.map(|m| m.mean);
                 comparison.comparator_value = b.map(|m| m.mean);
@@ -856,11 +948,11 @@ impl Context<'_> {
                         comparison.estimate = Some(ratio.estimate);
                         comparison.interval = Some(ratio.interval);
                         comparison.p_value = Some(test.p_value);
-                        comparison.method = if test.exact {
-                            "Mann-Whitney, exact with ties".into()
+                        comparison.method = Some(if test.exact {
+                            Method::MannWhitneyExact
                         } else {
-                            "Mann-Whitney, normal approximation with tie correction".into()
-                        };
+                            Method::MannWhitney
+                        });
                     }
                     _ => {
                         comparison.level = Level::CannotAssess;
@@ -878,11 +970,14 @@ impl Context<'_> {
     /// What the group would have had at the comparator's rates (call by call) and at its
     /// applicant share.
     fn resource_gap(&self, g: &Group, comparator: Option<&Group>) -> ResourceGap {
-        let comparator_strata = match comparator {
-            Some(r) => r.strata.clone(),
-            None => g.rest_strata(&self.all),
+        let rest;
+        let comparator_strata: &[(i64, Stratum)] = match comparator {
+            Some(r) => &r.strata,
+            None => {
+                rest = g.rest_strata(&self.all);
+                &rest
+            }
         };
-        let by_call: HashMap<i64, Stratum> = comparator_strata.into_iter().collect();
         let comparator_totals = match comparator {
             Some(r) => r.totals,
             None => self.all.totals.minus(&g.totals),
@@ -894,8 +989,9 @@ impl Context<'_> {
             0.0
         };
         let (mut approvals, mut sek) = (0.0, 0.0);
-        for (call, s) in &g.strata {
-            let (rate, per_judged) = match by_call.get(call).filter(|c| c.judged > 0) {
+        for (_, s, c) in join_strata(&g.strata, comparator_strata) {
+            let Some(s) = s else { continue };
+            let (rate, per_judged) = match c.filter(|c| c.judged > 0) {
                 Some(c) => (
                     c.approved as f64 / c.judged as f64,
                     c.granted_ore as f64 / 100.0 / c.judged as f64,
@@ -930,7 +1026,7 @@ fn cannot_assess(against: Against, rule: &Rule, note: &str) -> Comparison {
         estimate: None,
         interval: None,
         threshold: rule.threshold,
-        method: String::new(),
+        method: None,
         p_value: None,
         p_adjusted: None,
         alpha: rule.alpha,
@@ -941,11 +1037,9 @@ fn cannot_assess(against: Against, rule: &Rule, note: &str) -> Comparison {
 
 /// 2x2 strata per call: the group (row 1) against the comparator (row 2).
 fn paired_strata(group: &[(i64, Stratum)], comparator: &[(i64, Stratum)]) -> Vec<cmh::Stratum> {
-    let mine: HashMap<i64, Stratum> = group.iter().copied().collect();
-    comparator
-        .iter()
-        .filter_map(|(call, c)| {
-            let g = mine.get(call)?;
+    join_strata(group, comparator)
+        .filter_map(|(_, g, c)| {
+            let (g, c) = (g?, c?);
             (g.judged > 0 && c.judged > 0).then(|| cmh::Stratum {
                 a: g.approved as u64,
                 b: (g.judged - g.approved) as u64,
@@ -976,9 +1070,11 @@ fn cut_moments(hist: &[(u32, u64)]) -> Option<ratio::Moments> {
     })
 }
 
-/// Days are histogrammed exactly.
-fn days_moments(hist: &[(u32, u64)]) -> Option<ratio::Moments> {
-    moments(hist, f64::from)
+/// The mean from the exact sum of days; the spread from the weekly histogram (mid-week).
+fn days_moments(t: &super::groups::Totals, hist: &[(u32, u64)]) -> Option<ratio::Moments> {
+    let binned = moments(hist, |week| f64::from(week) * 7.0 + 3.5)?;
+    let mean = t.mean_days()?;
+    Some(ratio::Moments { mean, ..binned })
 }
 
 fn moments(hist: &[(u32, u64)], value: impl Fn(u32) -> f64) -> Option<ratio::Moments> {

@@ -1,7 +1,7 @@
 //! Explanations a case officer understands, in Swedish or English: what was compared, how big
 //! the gap is, how sure, and what it cost the group.
 
-use super::engine::{Against, Comparison, Finding, Level};
+use super::engine::{Against, Comparison, Figures, Finding, Level};
 use super::labels::{self, Language};
 use super::rules::{Metric, Rule};
 
@@ -67,7 +67,7 @@ fn primary(finding: &Finding) -> Option<&Comparison> {
 }
 
 /// The explanation of a finding once its level is known.
-pub fn explain(lang: Language, rule: &Rule, finding: &Finding) -> String {
+pub fn explain(lang: Language, rule: &Rule, finding: &Finding, figures: &Figures) -> String {
     let Some(c) = primary(finding) else {
         return String::new();
     };
@@ -145,16 +145,16 @@ pub fn explain(lang: Language, rule: &Rule, finding: &Finding) -> String {
             Language::Sv => format!(
                 "{label} beviljades i {} av fallen ({} av {}) mot {} för {other}; jämfört inom varje utlysning är kvoten {}{interval}.",
                 percent(lang, gv),
-                finding.figures.approved,
-                finding.figures.judged,
+                figures.approved,
+                figures.judged,
                 percent(lang, cv),
                 number(lang, estimate, 2)
             ),
             Language::En => format!(
                 "{label} were approved in {} of cases ({} of {}) against {} for {other}; compared within each call the ratio is {}{interval}.",
                 percent(lang, gv),
-                finding.figures.approved,
-                finding.figures.judged,
+                figures.approved,
+                figures.judged,
                 percent(lang, cv),
                 number(lang, estimate, 2)
             ),

@@ -2,7 +2,9 @@
 //! depth, each group with its totals, its figures per call (the strata the rules compare within)
 //! and the cells its histograms are merged from.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use super::cells::{CellStats, Histogram};
 use crate::domain::tagging::{Dimension, UNKNOWN};
@@ -21,10 +23,10 @@ pub struct CellSet {
     pub dimensions: Vec<Dimension>,
     /// Per dimension: id -> value.
     pub values: Vec<Vec<String>>,
-    lookup: Vec<HashMap<String, u16>>,
+    lookup: Vec<FxHashMap<String, u16>>,
     pub cells: Vec<EvalCell>,
     /// (call, values) -> index into `cells`, so that equal cells are merged.
-    positions: HashMap<(i64, Vec<u16>), usize>,
+    positions: FxHashMap<(i64, Vec<u16>), usize>,
 }
 
 impl CellSet {
@@ -33,9 +35,9 @@ impl CellSet {
         Self {
             dimensions,
             values: vec![Vec::new(); n],
-            lookup: vec![HashMap::new(); n],
+            lookup: vec![FxHashMap::default(); n],
             cells: Vec::new(),
-            positions: HashMap::new(),
+            positions: FxHashMap::default(),
         }
     }
 
@@ -45,7 +47,7 @@ impl CellSet {
         &mut self,
         call_id: i64,
         values: impl Iterator<Item = &'a str>,
-        stats: &CellStats,
+        stats: CellStats,
     ) {
         let ids: Vec<u16> = values
             .enumerate()
@@ -60,14 +62,14 @@ impl CellSet {
             })
             .collect();
         match self.positions.get(&(call_id, ids.clone())) {
-            Some(&i) => self.cells[i].stats.add(stats, 1),
+            Some(&i) => self.cells[i].stats.add(&stats, 1),
             None => {
                 self.positions
                     .insert((call_id, ids.clone()), self.cells.len());
                 self.cells.push(EvalCell {
                     call_id,
                     values: ids,
-                    stats: stats.clone(),
+                    stats,
                 });
             }
         }
@@ -80,16 +82,30 @@ impl CellSet {
     /// Sorts cells by call, then by the values' text: groups then see their calls in order, and
     /// the order does not depend on the order the cells were read in.
     pub fn sort(&mut self) {
-        let values = &self.values;
-        let text = |c: &EvalCell| -> Vec<&str> {
-            c.values
-                .iter()
-                .enumerate()
-                .map(|(d, v)| values[d][*v as usize].as_str())
-                .collect()
-        };
-        self.cells
-            .sort_by(|a, b| (a.call_id, text(a)).cmp(&(b.call_id, text(b))));
+        // Each value's rank in text order, so cells compare without touching strings.
+        let ranks: Vec<Vec<u16>> = self
+            .values
+            .iter()
+            .map(|values| {
+                let mut order: Vec<usize> = (0..values.len()).collect();
+                order.sort_unstable_by(|a, b| values[*a].cmp(&values[*b]));
+                let mut rank = vec![0u16; values.len()];
+                for (r, id) in order.into_iter().enumerate() {
+                    rank[id] = r as u16;
+                }
+                rank
+            })
+            .collect();
+        self.cells.sort_by_cached_key(|c| {
+            let mut key = Vec::with_capacity(c.values.len() + 1);
+            key.extend(
+                c.values
+                    .iter()
+                    .enumerate()
+                    .map(|(d, v)| ranks[d][*v as usize]),
+            );
+            (c.call_id, key)
+        });
         self.positions.clear();
     }
 }
@@ -187,12 +203,10 @@ pub struct Group {
     pub totals: Totals,
     /// Per call, in call order.
     pub strata: Vec<(i64, Stratum)>,
-    /// Indexes of the cells the group is made of.
-    pub cells: Vec<u32>,
 }
 
 impl Group {
-    fn add(&mut self, index: u32, cell: &EvalCell) {
+    fn add(&mut self, cell: &EvalCell) {
         self.totals.add(&cell.stats);
         match self.strata.last_mut() {
             Some((call, stratum)) if *call == cell.call_id => stratum.add(&cell.stats),
@@ -202,17 +216,52 @@ impl Group {
                 self.strata.push((cell.call_id, stratum));
             }
         }
-        self.cells.push(index);
     }
 
     /// Strata of everyone else: `all`'s strata minus this group's.
     pub fn rest_strata(&self, all: &Group) -> Vec<(i64, Stratum)> {
-        let mine: HashMap<i64, Stratum> = self.strata.iter().copied().collect();
-        all.strata
-            .iter()
-            .map(|(call, s)| (*call, mine.get(call).map_or(*s, |m| s.minus(m))))
+        join_strata(&all.strata, &self.strata)
+            .filter_map(|(call, total, mine)| {
+                let total = total?;
+                Some((call, mine.map_or(*total, |m| total.minus(m))))
+            })
             .collect()
     }
+}
+
+/// Two lists of strata (each sorted by call) side by side, call by call.
+pub fn join_strata<'a>(
+    a: &'a [(i64, Stratum)],
+    b: &'a [(i64, Stratum)],
+) -> impl Iterator<Item = (i64, Option<&'a Stratum>, Option<&'a Stratum>)> + 'a {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || {
+        let (left, right) = (a.get(i), b.get(j));
+        let item = match (left, right) {
+            (None, None) => return None,
+            (Some((ca, sa)), Some((cb, _))) if ca < cb => {
+                i += 1;
+                (*ca, Some(sa), None)
+            }
+            (Some((ca, _)), Some((cb, sb))) if cb < ca => {
+                j += 1;
+                (*cb, None, Some(sb))
+            }
+            (Some((ca, sa)), Some((_, sb))) => {
+                (i, j) = (i + 1, j + 1);
+                (*ca, Some(sa), Some(sb))
+            }
+            (Some((ca, sa)), None) => {
+                i += 1;
+                (*ca, Some(sa), None)
+            }
+            (None, Some((cb, sb))) => {
+                j += 1;
+                (*cb, None, Some(sb))
+            }
+        };
+        Some(item)
+    })
 }
 
 /// A combination of dimensions (positions in the cell set) with its groups.
@@ -261,19 +310,19 @@ pub fn group(set: &CellSet, depth: usize) -> (Group, Vec<Combination>) {
         })
         .collect();
     let mut key = Vec::with_capacity(depth);
-    for (index, cell) in set.cells.iter().enumerate() {
-        all.add(index as u32, cell);
+    for cell in &set.cells {
+        all.add(cell);
         for combo in &mut combos {
             key.clear();
             key.extend(combo.dimensions.iter().map(|d| cell.values[*d]));
             match combo.groups.get_mut(&key) {
-                Some(group) => group.add(index as u32, cell),
+                Some(group) => group.add(cell),
                 None => {
                     let mut group = Group {
                         key: key.clone(),
                         ..Default::default()
                     };
-                    group.add(index as u32, cell);
+                    group.add(cell);
                     combo.groups.insert(key.clone(), group);
                 }
             }
@@ -292,11 +341,11 @@ pub fn has_unknown(set: &CellSet, combo: &Combination, key: &[u16]) -> bool {
 }
 
 /// Which histogram of a cell.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Measure {
-    Granted,
-    Cut,
-    Days,
+    Granted = 0,
+    Cut = 1,
+    Days = 2,
 }
 
 impl Measure {
@@ -309,7 +358,7 @@ impl Measure {
     }
 }
 
-/// Merges the histograms of many cells through a dense scratch buffer.
+/// Sums sparse histograms through a dense scratch buffer.
 #[derive(Default)]
 pub struct Merger {
     counts: Vec<u64>,
@@ -317,20 +366,21 @@ pub struct Merger {
 }
 
 impl Merger {
-    /// The merged histogram of `cells` as (bin, count), sorted.
-    pub fn merge(&mut self, set: &CellSet, cells: &[u32], measure: Measure) -> Vec<(u32, u64)> {
-        for &index in cells {
-            for &(bin, count) in measure.of(&set.cells[index as usize].stats).bins() {
-                let b = bin as usize;
-                if b >= self.counts.len() {
-                    self.counts.resize(b + 1, 0);
-                }
-                if self.counts[b] == 0 {
-                    self.touched.push(bin);
-                }
-                self.counts[b] += count.max(0) as u64;
+    pub fn add(&mut self, bins: impl IntoIterator<Item = (u32, u64)>) {
+        for (bin, count) in bins {
+            let b = bin as usize;
+            if b >= self.counts.len() {
+                self.counts.resize(b + 1, 0);
             }
+            if self.counts[b] == 0 {
+                self.touched.push(bin);
+            }
+            self.counts[b] += count;
         }
+    }
+
+    /// The sum so far as (bin, count), sorted; the merger is empty again afterwards.
+    pub fn take(&mut self) -> Vec<(u32, u64)> {
         self.touched.sort_unstable();
         let out = self
             .touched
@@ -342,6 +392,70 @@ impl Merger {
             .collect();
         self.touched.clear();
         out
+    }
+}
+
+/// The histograms of each full combination of values, summed over calls and months. A group's
+/// histogram is the sum of the profiles it contains: a few hundred of them, where its cells
+/// would be thousands.
+pub struct Profiles {
+    keys: Vec<Vec<u16>>,
+    hists: Vec<[Vec<(u32, u64)>; 3]>,
+}
+
+impl Profiles {
+    pub fn build(set: &CellSet, merger: &mut Merger) -> Self {
+        let mut by_key: FxHashMap<&[u16], Vec<usize>> = FxHashMap::default();
+        for (i, cell) in set.cells.iter().enumerate() {
+            by_key.entry(cell.values.as_slice()).or_default().push(i);
+        }
+        let mut keys: Vec<(&[u16], Vec<usize>)> = by_key.into_iter().collect();
+        keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut profiles = Profiles {
+            keys: Vec::with_capacity(keys.len()),
+            hists: Vec::with_capacity(keys.len()),
+        };
+        for (key, cells) in keys {
+            let hists = [Measure::Granted, Measure::Cut, Measure::Days].map(|m| {
+                for &i in &cells {
+                    merger.add(
+                        m.of(&set.cells[i].stats)
+                            .bins()
+                            .iter()
+                            .map(|&(b, c)| (b, c.max(0) as u64)),
+                    );
+                }
+                merger.take()
+            });
+            profiles.keys.push(key.to_vec());
+            profiles.hists.push(hists);
+        }
+        profiles
+    }
+
+    /// For each group of `combo`: the profiles it contains.
+    pub fn members(&self, combo: &Combination) -> FxHashMap<Vec<u16>, Vec<u32>> {
+        let mut members: FxHashMap<Vec<u16>, Vec<u32>> = FxHashMap::default();
+        for (i, key) in self.keys.iter().enumerate() {
+            let projected: Vec<u16> = combo.dimensions.iter().map(|d| key[*d]).collect();
+            members.entry(projected).or_default().push(i as u32);
+        }
+        members
+    }
+
+    /// The summed histogram of `members`.
+    pub fn merge(&self, merger: &mut Merger, members: &[u32], measure: Measure) -> Vec<(u32, u64)> {
+        let m = measure as usize;
+        for &i in members {
+            merger.add(self.hists[i as usize][m].iter().copied());
+        }
+        merger.take()
+    }
+
+    /// The summed histogram of everyone.
+    pub fn all(&self, merger: &mut Merger, measure: Measure) -> Vec<(u32, u64)> {
+        let all: Vec<u32> = (0..self.keys.len() as u32).collect();
+        self.merge(merger, &all, measure)
     }
 }
 
@@ -387,9 +501,9 @@ mod tests {
             granted_ore: 100,
             ..Default::default()
         };
-        set.push(1, ["women", "foreign"].into_iter(), &one);
-        set.push(1, ["men", "foreign"].into_iter(), &one);
-        set.push(2, ["women", "swedish"].into_iter(), &one);
+        set.push(1, ["women", "foreign"].into_iter(), one.clone());
+        set.push(1, ["men", "foreign"].into_iter(), one.clone());
+        set.push(2, ["women", "swedish"].into_iter(), one.clone());
         set.sort();
         let (all, combos) = group(&set, 2);
         assert_eq!(all.totals.applications, 3);
@@ -427,12 +541,19 @@ mod tests {
         let mut a = CellStats::default();
         a.hist_days.add(&Histogram::single(3), 1);
         a.hist_days.add(&Histogram::single(9), 2);
-        set.push(1, ["women"].into_iter(), &a);
-        set.push(1, ["men"].into_iter(), &a);
+        set.push(1, ["women"].into_iter(), a.clone());
+        set.push(2, ["women"].into_iter(), a.clone());
+        set.push(1, ["men"].into_iter(), a.clone());
+        set.sort();
         let mut merger = Merger::default();
-        let all = merger.merge(&set, &[0, 1], Measure::Days);
-        assert_eq!(all, vec![(3, 2), (9, 4)]);
-        let part = merger.merge(&set, &[0], Measure::Days);
+        let profiles = Profiles::build(&set, &mut merger);
+        let all = profiles.all(&mut merger, Measure::Days);
+        assert_eq!(all, vec![(3, 3), (9, 6)]);
+        let (_, combos) = group(&set, 1);
+        let members = profiles.members(&combos[0]);
+        let women = set.values[0].iter().position(|v| v == "women").unwrap() as u16;
+        let part = profiles.merge(&mut merger, &members[&vec![women]], Measure::Days);
+        assert_eq!(part, vec![(3, 2), (9, 4)]);
         assert_eq!(subtract(&all, &part), vec![(3, 1), (9, 2)]);
     }
 }

@@ -257,6 +257,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 reference: Default::default(),
                 correction: None,
                 language,
+                detail: Default::default(),
                 ruleset: None,
                 region: None,
             };
@@ -264,7 +265,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 rules_dir: &settings.rules.dir,
                 default_ruleset: &settings.rules.default_ruleset,
             };
-            let evaluation = evaluator
+            let evaluated = evaluator
                 .evaluate(&mut conn, org.id, "cli", request)
                 .map_err(|e| match e {
                     EvaluationError::Invalid(errors) => anyhow::anyhow!(
@@ -278,9 +279,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     EvaluationError::Storage(e) => e.into(),
                 })?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&evaluation)?);
+                println!("{}", evaluated.body);
             } else {
-                print!("{}", summary::evaluation(&evaluation));
+                print!("{}", summary::evaluation(&evaluated.evaluation));
             }
             Ok(())
         }

@@ -9,6 +9,7 @@ use crate::services::evaluations::Evaluation;
 pub fn evaluation(e: &Evaluation) -> String {
     let r = &e.result;
     let s = &r.outcome.summary;
+    let l = &s.levels;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -31,7 +32,7 @@ pub fn evaluation(e: &Evaluation) -> String {
     let _ = writeln!(
         out,
         "Red {}, watch {}, inconclusive {}, ok {}, too few to judge {}, cannot assess {} ({} tests, {:?} correction)\n",
-        s.red, s.watch, s.inconclusive, s.ok, s.too_few, s.cannot_assess, s.tests, s.correction
+        l.red, l.watch, l.inconclusive, l.ok, l.too_few, l.cannot_assess, s.tests, s.correction
     );
     for finding in r.outcome.findings.iter().filter(|f| f.level.is_flag()) {
         let tag = match finding.level {
@@ -41,7 +42,7 @@ pub fn evaluation(e: &Evaluation) -> String {
         let _ = writeln!(out, "{tag} {}  {}", finding.rule, finding.label);
         let _ = writeln!(out, "      {}\n", finding.explanation);
     }
-    if s.red + s.watch == 0 {
+    if l.red + l.watch == 0 {
         let _ = writeln!(
             out,
             "No skew beyond the thresholds that is distinguishable from chance."

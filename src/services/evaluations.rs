@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::analysis::baselines::{BaselineShare, Baselines};
 use crate::analysis::cells::month_of;
-use crate::analysis::engine::{self, EvaluationOptions, Outcome, ReferenceChoice};
+use crate::analysis::engine::{self, Detail, EvaluationOptions, Outcome, ReferenceChoice};
 use crate::analysis::groups::CellSet;
 use crate::analysis::labels::Language;
 use crate::analysis::rules::{Correction, RuleSet};
@@ -62,6 +62,9 @@ pub struct EvaluationRequest {
     pub correction: Option<Correction>,
     #[serde(default)]
     pub language: Language,
+    /// Which results to list: "flags" (default) or "all".
+    #[serde(default)]
+    pub detail: Detail,
     /// Rule set name (default from configuration).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ruleset: Option<String>,
@@ -123,6 +126,12 @@ pub struct Evaluation {
     /// Hash of `result`'s JSON.
     pub result_hash: String,
     pub result: EvaluationResult,
+}
+
+/// An evaluation and its JSON exactly as stored (the same bytes as serialising `evaluation`).
+pub struct Evaluated {
+    pub evaluation: Evaluation,
+    pub body: String,
 }
 
 /// Why an evaluation could not run.
@@ -229,7 +238,7 @@ impl Evaluator<'_> {
         org_id: i64,
         created_by: &str,
         request: EvaluationRequest,
-    ) -> Result<Evaluation, EvaluationError> {
+    ) -> Result<Evaluated, EvaluationError> {
         let request = request
             .normalised(self.default_ruleset)
             .map_err(EvaluationError::Invalid)?;
@@ -277,6 +286,7 @@ impl Evaluator<'_> {
             reference: request.reference.clone(),
             correction: request.correction,
             language: request.language,
+            detail: request.detail,
         };
         let outcome = engine::evaluate(&set, &ruleset, &chosen, &options);
         let totals = set.cells.iter().fold((0, 0, 0), |acc, c| {
@@ -317,6 +327,15 @@ impl Evaluator<'_> {
             result_hash: hex::encode(&Sha256::digest(result_json.as_bytes())[..16]),
             result,
         };
+        // The body is written out once (it can be large): the same bytes are stored and returned.
+        let text = |v: &str| serde_json::to_string(v).expect("text serialises");
+        let body = format!(
+            r#"{{"id":{},"createdAt":{},"createdBy":{},"resultHash":{},"result":{result_json}}}"#,
+            text(&evaluation.id),
+            serde_json::to_string(&evaluation.created_at).expect("time serialises"),
+            text(&evaluation.created_by),
+            text(&evaluation.result_hash),
+        );
         evaluations::insert(
             conn,
             &StoredEvaluation {
@@ -329,10 +348,10 @@ impl Evaluator<'_> {
                 data_hash: evaluation.result.data.content_hash.clone(),
                 request: serde_json::to_string(&evaluation.result.request)
                     .expect("request serialises"),
-                body: serde_json::to_string(&evaluation).expect("evaluation serialises"),
+                body: body.clone(),
             },
         )?;
-        Ok(evaluation)
+        Ok(Evaluated { evaluation, body })
     }
 }
 
@@ -369,8 +388,9 @@ fn scope_calls(
     }
 }
 
-/// The cells of a scope over `dimensions`: from the cube when it holds them all, else from the
-/// tagged rows.
+/// The cells of a scope over `dimensions`: from the cube when it holds them all and the scope is
+/// whole calls, else from the tagged rows (a period of months is a filter on dates of receipt,
+/// which the cube does not keep).
 pub fn load_cells(
     conn: &mut DbConnection,
     org_id: i64,
@@ -383,15 +403,16 @@ pub fn load_cells(
     let from_cube: Option<Vec<usize>> = dimensions
         .iter()
         .map(|d| CUBE_DIMENSIONS.iter().position(|c| c == d))
-        .collect();
+        .collect::<Option<_>>()
+        .filter(|_| months.is_none());
     let source = match from_cube {
         Some(positions) => {
-            let filter = CellFilter { call_ids, months };
+            let filter = CellFilter { call_ids };
             for (key, stats) in cells::load(conn, org_id, scheme.id, &filter)? {
                 set.push(
                     key.call_id,
                     positions.iter().map(|p| key.groups[*p].as_str()),
-                    &stats,
+                    stats,
                 );
             }
             "cube"
@@ -404,7 +425,7 @@ pub fn load_cells(
                     set.push(
                         row.call_id,
                         dimensions.iter().map(|d| row.groups[d.index()].as_str()),
-                        &stats,
+                        stats,
                     );
                 }
             })?;
@@ -439,8 +460,11 @@ fn content_hash(set: &CellSet) -> String {
             hasher.update(n.to_le_bytes());
         }
         for h in [&s.hist_granted, &s.hist_cut, &s.hist_days] {
-            hasher.update(h.encode().as_bytes());
-            hasher.update([0]);
+            for (bin, count) in h.bins() {
+                hasher.update(bin.to_le_bytes());
+                hasher.update(count.to_le_bytes());
+            }
+            hasher.update([0xff; 4]);
         }
     }
     hex::encode(&hasher.finalize()[..16])
@@ -492,7 +516,9 @@ pub fn rerun(
     };
     let earlier: Evaluation = serde_json::from_str(&stored.body)
         .map_err(|e| StorageError::Config(format!("unreadable stored evaluation: {e}")))?;
-    let later = evaluator.evaluate(conn, org_id, created_by, earlier.result.request.clone())?;
+    let later = evaluator
+        .evaluate(conn, org_id, created_by, earlier.result.request.clone())?
+        .evaluation;
     let key = |f: &engine::Finding| (f.rule.clone(), f.group.clone());
     let before: BTreeMap<_, _> = earlier
         .result

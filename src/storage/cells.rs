@@ -1,4 +1,4 @@
-//! The statistics cube: one row of sufficient statistics per (call, month, gender, background,
+//! The statistics cube: one row of sufficient statistics per (call, gender, background,
 //! age band, county) and tagging scheme, changed in the same transaction as the applications it
 //! counts (see `analysis::cells`).
 
@@ -11,7 +11,7 @@ use super::schema::stat_cells;
 use super::{DbConnection, StorageError, StorageResult};
 use chrono::NaiveDate;
 
-use crate::analysis::cells::{ApplicationFigures, CellStats, Histogram, month_of};
+use crate::analysis::cells::{ApplicationFigures, CellStats, Histogram};
 use crate::domain::application::Outcome;
 use crate::domain::money::Ore;
 use crate::domain::tagging::{Dimension, Tags};
@@ -29,16 +29,14 @@ pub const CUBE_DIMENSIONS: [Dimension; 4] = [
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CubeKey {
     pub call_id: i64,
-    pub month: i32,
     /// Values of [`CUBE_DIMENSIONS`], in that order.
     pub groups: [String; 4],
 }
 
 impl CubeKey {
-    pub fn new(call_id: i64, month: i32, tags: &Tags) -> Self {
+    pub fn new(call_id: i64, tags: &Tags) -> Self {
         Self {
             call_id,
-            month,
             groups: CUBE_DIMENSIONS.map(|d| tags.get(d).value.clone()),
         }
     }
@@ -51,7 +49,6 @@ struct CellRow {
     org_id: i64,
     scheme_id: i64,
     call_id: i64,
-    month: i32,
     gender: String,
     background: String,
     age_band: String,
@@ -78,7 +75,6 @@ impl CellRow {
             org_id,
             scheme_id,
             call_id: key.call_id,
-            month: key.month,
             gender,
             background,
             age_band,
@@ -121,7 +117,6 @@ impl CellRow {
         };
         let key = CubeKey {
             call_id: self.call_id,
-            month: self.month,
             groups: [self.gender, self.background, self.age_band, self.county],
         };
         Ok((key, stats))
@@ -154,7 +149,6 @@ macro_rules! upsert_cells {
                 stat_cells::org_id,
                 stat_cells::scheme_id,
                 stat_cells::call_id,
-                stat_cells::month,
                 stat_cells::gender,
                 stat_cells::background,
                 stat_cells::age_band,
@@ -198,17 +192,10 @@ pub fn apply(
     let mut call_ids: Vec<i64> = delta.changes.keys().map(|k| k.call_id).collect();
     call_ids.sort_unstable();
     call_ids.dedup();
-    let (min_month, max_month) = delta
-        .changes
-        .keys()
-        .fold((i32::MAX, i32::MIN), |(lo, hi), k| {
-            (lo.min(k.month), hi.max(k.month))
-        });
     let mut stored: HashMap<CubeKey, CellStats> = stat_cells::table
         .filter(stat_cells::org_id.eq(org_id))
         .filter(stat_cells::scheme_id.eq(scheme_id))
         .filter(stat_cells::call_id.eq_any(&call_ids))
-        .filter(stat_cells::month.between(min_month, max_month))
         .select(CellRow::as_select())
         .load_iter::<CellRow, diesel::connection::DefaultLoadingMode>(conn)?
         .map(|row| {
@@ -251,7 +238,6 @@ pub fn apply(
                 .filter(stat_cells::org_id.eq(org_id))
                 .filter(stat_cells::scheme_id.eq(scheme_id))
                 .filter(stat_cells::call_id.eq(key.call_id))
-                .filter(stat_cells::month.eq(key.month))
                 .filter(stat_cells::gender.eq(gender))
                 .filter(stat_cells::background.eq(background))
                 .filter(stat_cells::age_band.eq(age_band))
@@ -267,8 +253,6 @@ pub fn apply(
 pub struct CellFilter {
     /// Only these calls (e.g. a programme's); `None` is every call.
     pub call_ids: Option<Vec<i64>>,
-    /// Only months from..=to (yyyymm).
-    pub months: Option<(i32, i32)>,
 }
 
 /// Reads the cube of one organisation and scheme.
@@ -279,33 +263,29 @@ pub fn load(
     filter: &CellFilter,
 ) -> StorageResult<Vec<(CubeKey, CellStats)>> {
     // In key order: evaluations sum floats over cells, and the sum must not depend on the order
-    // the database happens to return them in.
-    let mut query = stat_cells::table
-        .filter(stat_cells::org_id.eq(org_id))
-        .filter(stat_cells::scheme_id.eq(scheme_id))
-        .select(CellRow::as_select())
-        .order((
-            stat_cells::call_id,
-            stat_cells::month,
-            stat_cells::gender,
-            stat_cells::background,
-            stat_cells::age_band,
-            stat_cells::county,
-        ))
-        .into_boxed();
-    if let Some(calls) = &filter.call_ids {
-        query = query.filter(stat_cells::call_id.eq_any(calls.clone()));
-    }
-    if let Some((from, to)) = filter.months {
-        query = query.filter(stat_cells::month.between(from, to));
-    }
-    query
-        .load_iter::<CellRow, diesel::connection::DefaultLoadingMode>(conn)?
-        .map(|row| {
-            row.map_err(StorageError::from)
-                .and_then(CellRow::into_parts)
-        })
-        .collect()
+    // the database happens to return them in. Read on the concrete connection: this is the
+    // evaluation's hot path, and the multi-backend row adds a cost per value.
+    crate::with_backend!(conn, c => {
+        let mut query = stat_cells::table
+            .filter(stat_cells::org_id.eq(org_id))
+            .filter(stat_cells::scheme_id.eq(scheme_id))
+            .select(CellRow::as_select())
+            .order((
+                stat_cells::call_id,
+                stat_cells::gender,
+                stat_cells::background,
+                stat_cells::age_band,
+                stat_cells::county,
+            ))
+            .into_boxed();
+        if let Some(calls) = &filter.call_ids {
+            query = query.filter(stat_cells::call_id.eq_any(calls.clone()));
+        }
+        query
+            .load_iter::<CellRow, diesel::connection::DefaultLoadingMode>(c)?
+            .map(|row| row.map_err(StorageError::from).and_then(CellRow::into_parts))
+            .collect()
+    })
 }
 
 /// Removes every cell of a scheme (before rebuilding it from the rows).
@@ -331,7 +311,6 @@ impl ScanRow {
     pub fn cube_key(&self) -> CubeKey {
         CubeKey {
             call_id: self.call_id,
-            month: month_of(self.figures.received_on),
             groups: CUBE_DIMENSIONS.map(|d| self.groups[d.index()].clone()),
         }
     }

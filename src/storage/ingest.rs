@@ -17,7 +17,7 @@ use super::cells::{self, CubeDelta, CubeKey};
 use super::orgs::StoredScheme;
 use super::schema::{applications, calls};
 use super::{DbConnection, StorageResult, now};
-use crate::analysis::cells::{ApplicationFigures, CellStats, month_of};
+use crate::analysis::cells::{ApplicationFigures, CellStats};
 use crate::domain::application::{Application, Decision, DecisionReason, Outcome};
 use crate::domain::money::Ore;
 use crate::domain::tagging::{Dimension, Tags};
@@ -514,11 +514,7 @@ fn write_unique_batch(
                     contribution,
                     first_history,
                 } = *prepared;
-                delta.add(
-                    CubeKey::new(call_id, month_of(app.received_on), &tags),
-                    &contribution,
-                    1,
-                );
+                delta.add(CubeKey::new(call_id, &tags), &contribution, 1);
                 let (facts, content_hash) = app.take_stored();
                 let decision = app.decision.as_ref();
                 new_apps.push(NewApplicationRow {
@@ -582,14 +578,14 @@ fn write_unique_batch(
                 };
                 if let Some(t) = &stored_tags {
                     delta.add(
-                        CubeKey::new(existing.call_id, month_of(existing.received_on), t),
+                        CubeKey::new(existing.call_id, t),
                         &CellStats::of_application(&existing.figures()),
                         -1,
                     );
                 }
                 if let Some(t) = &new_tags {
                     delta.add(
-                        CubeKey::new(call_id, month_of(received_on), t),
+                        CubeKey::new(call_id, t),
                         &CellStats::of_application(&new_figures),
                         1,
                     );

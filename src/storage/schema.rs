@@ -97,11 +97,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    stat_cells (org_id, scheme_id, call_id, month, gender, background, age_band, county) {
+    stat_cells (org_id, scheme_id, call_id, gender, background, age_band, county) {
         org_id -> BigInt,
         scheme_id -> BigInt,
         call_id -> BigInt,
-        month -> Integer,
         gender -> Text,
         background -> Text,
         age_band -> Text,

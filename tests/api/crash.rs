@@ -43,6 +43,13 @@ fn command(dir: &std::path::Path, url: &str) -> Command {
     cmd
 }
 
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts `serve` on a free port and waits until it says where it listens.
 fn start(dir: &std::path::Path, url: &str) -> Server {
     let mut child = command(dir, url)

@@ -97,12 +97,12 @@ CREATE TABLE tag_history (
     PRIMARY KEY (scheme_id, org_id, external_id)
 );
 
--- Sufficient statistics per cell, kept up to date in the same transaction as the rows.
+-- Sufficient statistics per cell (call and groups), kept up to date in the same transaction as
+-- the rows they count.
 CREATE TABLE stat_cells (
     org_id BIGINT NOT NULL REFERENCES organisations(id),
     scheme_id BIGINT NOT NULL REFERENCES tag_schemes(id),
     call_id BIGINT NOT NULL REFERENCES calls(id),
-    month INTEGER NOT NULL,
     gender TEXT NOT NULL,
     background TEXT NOT NULL,
     age_band TEXT NOT NULL,
@@ -120,7 +120,7 @@ CREATE TABLE stat_cells (
     hist_granted TEXT NOT NULL,
     hist_cut TEXT NOT NULL,
     hist_days TEXT NOT NULL,
-    PRIMARY KEY (org_id, scheme_id, call_id, month, gender, background, age_band, county)
+    PRIMARY KEY (org_id, scheme_id, call_id, gender, background, age_band, county)
 ) WITHOUT ROWID;
 
 CREATE TABLE idempotency_keys (

@@ -15,7 +15,7 @@ use crate::http::idempotency::{Created, body_hash, once};
 use crate::http::problem::ApiError;
 use crate::services::baselines::BaselineUpload;
 use crate::services::evaluations::{
-    self, Evaluation, EvaluationError, EvaluationRequest, Evaluator,
+    self, Evaluated, Evaluation, EvaluationError, EvaluationRequest, Evaluator,
 };
 use crate::services::retag::{self, Retagged};
 use crate::storage::{self, orgs};
@@ -64,18 +64,17 @@ pub async fn create_evaluation(
     once(&state, &caller, &req, hash, || async {
         let (org_id, subject) = (caller.org_id, caller.subject.clone());
         let app = state.clone();
-        let evaluation = state
+        let evaluated = state
             .db
-            .run(move |conn| -> Result<Evaluation, ApiError> {
+            .run(move |conn| -> Result<Evaluated, ApiError> {
                 Ok(evaluator(&app).evaluate(conn, org_id, &subject, request)?)
             })
             .await?;
-        let location = format!("/api/v1/evaluations/{}", evaluation.id);
-        Ok(Created::json(
-            StatusCode::CREATED,
-            &evaluation,
-            Some(location),
-        ))
+        Ok(Created {
+            status: StatusCode::CREATED,
+            location: Some(format!("/api/v1/evaluations/{}", evaluated.evaluation.id)),
+            body: evaluated.body,
+        })
     })
     .await
 }

@@ -1,0 +1,117 @@
+//! Evaluation latency: a full evaluation of one organisation over four dimensions to depth 3
+//! (tests and intervals included), through `POST /api/v1/evaluations` of the release server,
+//! after a synthetic backfill through the import. Reports the median over repeated requests.
+//!
+//!     cargo bench --bench evaluate                      # 1,000,000 decisions, SQLite
+//!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1/test cargo bench --bench evaluate
+//!     EVAL_ROWS=10000000 cargo bench --bench evaluate   # the 10x case
+
+mod support;
+
+use std::time::Instant;
+
+use equal_terms::synth::SynthConfig;
+use serde_json::{Value, json};
+use support::{Backend, Server, arg_or_env, catalogue, config, median, psql};
+
+fn main() {
+    let benching = std::env::args().any(|a| a == "--bench");
+    let rows = arg_or_env("EVAL_ROWS", if benching { 1_000_000 } else { 2_000 });
+    let requests = arg_or_env("EVAL_REQUESTS", if benching { 21 } else { 3 });
+    let dir = tempfile::tempdir().unwrap();
+    // Every application decided: the evaluation then judges all of them.
+    let config = SynthConfig {
+        pending_share: 0.0,
+        ..config(rows)
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for backend in Backend::all() {
+        let url = backend.fresh(dir.path(), 0);
+        let server = Server::start(&url, dir.path(), 18_700);
+        runtime.block_on(async {
+            let client = reqwest::Client::new();
+            catalogue(&client, &server, &config).await;
+            let token = server.token("integrator");
+            let started = Instant::now();
+            // Streamed in chunks, generated on the fly: nothing is held whole.
+            let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(8);
+            let generator = config.clone();
+            std::thread::spawn(move || {
+                let mut chunk = Vec::with_capacity(1 << 20);
+                for row in generator.applications() {
+                    serde_json::to_writer(&mut chunk, &row).unwrap();
+                    chunk.push(b'\n');
+                    if chunk.len() >= 1 << 20 {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(1 << 20));
+                        if sender.blocking_send(Ok(full)).is_err() {
+                            return;
+                        }
+                    }
+                }
+                let _ = sender.blocking_send(Ok(chunk));
+            });
+            let body = reqwest::Body::wrap_stream(tokio_stream_from(receiver));
+            let summary: Value = client
+                .post(format!("{}/api/v1/imports", server.base))
+                .bearer_auth(&token)
+                .header("content-type", "application/x-ndjson")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(summary["accepted"].as_u64(), Some(rows as u64), "{summary}");
+            println!("{}: loaded {rows} applications in {:.1} s", backend.name(), started.elapsed().as_secs_f64());
+            let officer = server.token("case_officer");
+            let request = json!({"dimensions": ["gender", "background", "ageBand", "county"], "depth": 3});
+            let mut times = Vec::new();
+            let mut last = Value::Null;
+            for _ in 0..requests {
+                let started = Instant::now();
+                let response = client
+                    .post(format!("{}/api/v1/evaluations", server.base))
+                    .bearer_auth(&officer)
+                    .json(&request)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+                let body: Value = response.json().await.unwrap();
+                times.push(started.elapsed().as_secs_f64() * 1000.0);
+                last = body;
+            }
+            let data = &last["result"]["data"];
+            let summary = &last["result"]["summary"];
+            println!(
+                "{}: {} decisions, {} cells ({}), {} findings, {} tests; median {:.1} ms, min {:.1} ms over {requests} requests",
+                backend.name(),
+                data["judged"],
+                data["cells"],
+                data["source"],
+                last["result"]["findings"].as_array().map_or(0, Vec::len),
+                summary["tests"],
+                median(&mut times.clone()),
+                times.iter().cloned().fold(f64::INFINITY, f64::min),
+            );
+        });
+        drop(server);
+        if let Backend::Postgres(admin) = &backend {
+            let name = url.rsplit('/').next().unwrap();
+            psql(
+                admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
+        }
+    }
+}
+
+fn tokio_stream_from(
+    mut receiver: tokio::sync::mpsc::Receiver<Result<Vec<u8>, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
+    futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+}
