@@ -55,6 +55,7 @@ pub struct Settings {
     pub tagging: TaggingSettings,
     pub rules: RuleSettings,
     pub reports: ReportSettings,
+    pub call_check: CallCheckSettings,
     /// Which environment file was layered in; set by the loader, not a configuration key.
     #[serde(skip)]
     pub environment: String,
@@ -141,6 +142,21 @@ pub struct RuleSettings {
 pub struct ReportSettings {
     pub min_cell: u64,
     pub dominance_share: f64,
+}
+
+/// Thresholds of the call check (docs/call-checks.md).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallCheckSettings {
+    pub exclusion_warn_below: f64,
+    pub exclusion_fail_below: f64,
+    pub lix_warn_above: f64,
+    pub long_sentence_words: usize,
+    pub panel_band: [f64; 2],
+    pub usual_channels: Vec<String>,
+    pub usual_languages: Vec<String>,
+    pub earlier_dimensions: Vec<String>,
+    pub earlier_depth: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -241,6 +257,29 @@ impl Settings {
         }
         if !(0.5..=1.0).contains(&self.reports.dominance_share) {
             return invalid("reports.dominance_share must be in [0.5, 1]".into());
+        }
+        let c = &self.call_check;
+        if !(0.0 < c.exclusion_fail_below && c.exclusion_fail_below <= c.exclusion_warn_below) {
+            return invalid(
+                "call_check.exclusion_fail_below must be above 0 and not above exclusion_warn_below"
+                    .into(),
+            );
+        }
+        if !(c.panel_band[0] <= c.panel_band[1] && c.panel_band[0] >= 0.0 && c.panel_band[1] <= 1.0)
+        {
+            return invalid("call_check.panel_band must be [low, high] within [0, 1]".into());
+        }
+        if let Some(bad) = c
+            .earlier_dimensions
+            .iter()
+            .find(|d| crate::domain::tagging::Dimension::from_code(d).is_none())
+        {
+            return invalid(format!(
+                "call_check.earlier_dimensions: unknown dimension {bad:?}"
+            ));
+        }
+        if !(1..=4).contains(&c.earlier_depth) {
+            return invalid("call_check.earlier_depth must be 1 to 4".into());
         }
         Ok(())
     }

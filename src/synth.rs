@@ -90,9 +90,9 @@ impl SynthConfig {
         for (p, (code, name)) in self.programmes.iter().enumerate() {
             for year in self.first_year..self.first_year + self.years {
                 for n in 0..self.calls_per_programme_per_year {
-                    let month = 1 + (n * 12 / self.calls_per_programme_per_year.max(1)) as u32;
+                    let month = 1 + n * 12 / self.calls_per_programme_per_year.max(1);
                     let opens_on = NaiveDate::from_ymd_opt(year, month, 1).expect("valid date");
-                    let strict = (p as u32 + n) % 2 == 0;
+                    let strict = (p as u32 + n).is_multiple_of(2);
                     calls.push(SynthCall {
                         programme_code: code.clone(),
                         code: format!("{code}-{year}-{}", n + 1),

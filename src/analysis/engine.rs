@@ -307,8 +307,11 @@ struct Context<'a> {
     profiles: Profiles,
     /// Per combination: the profiles of each group.
     members: Vec<rustc_hash::FxHashMap<Vec<u16>, Vec<u32>>>,
-    hist_cache: rustc_hash::FxHashMap<(usize, Vec<u16>, Measure), Rc<Vec<(u32, u64)>>>,
+    hist_cache: HistCache,
 }
+
+/// Merged histograms by (combination, group key, measure), computed once per evaluation.
+type HistCache = rustc_hash::FxHashMap<(usize, Vec<u16>, Measure), Rc<Vec<(u32, u64)>>>;
 
 /// Evaluates `set` (whose dimensions must be `options.dimensions`) against `ruleset`.
 pub fn evaluate(

@@ -11,7 +11,7 @@ pub fn sek(lang: Language, amount: f64) -> String {
     let digits = rounded.unsigned_abs().to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(match lang {
                 Language::Sv => '\u{a0}',
                 Language::En => ',',

@@ -106,6 +106,7 @@ fn ensure_catalogue(
             opens_on: call.opens_on,
             closes_on: call.closes_on,
             budget_ore: call.budget.0,
+            design: "{}".into(),
         };
         match programmes::create_call(&mut conn, org.id, &new) {
             Ok(_) | Err(StorageError::Conflict(_)) => {}

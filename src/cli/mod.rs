@@ -1,6 +1,7 @@
 //! The operator's commands. Every command reads the same layered configuration, so a token
 //! minted by `token` is accepted by `serve` started in the same environment.
 
+mod check_call;
 mod demo;
 mod summary;
 
@@ -91,6 +92,26 @@ enum Command {
         #[arg(long)]
         gender_definition: String,
     },
+    /// Check a draft call (a TOML file) before it is published, and print the result.
+    CheckCall {
+        /// The draft: a call design, with `title` and `programme` at the top if wanted.
+        file: std::path::PathBuf,
+        /// Read this organisation's firm population and the programme's earlier calls from
+        /// the database.
+        #[arg(long)]
+        org: Option<String>,
+        /// Without --org: a firm population upload (JSON) to measure eligibility against.
+        #[arg(long, conflicts_with = "org")]
+        population: Option<std::path::PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: check_call::Format,
+        /// sv or en.
+        #[arg(long, default_value = "sv")]
+        lang: String,
+        /// Write to this file instead of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Load a realistic synthetic dataset into the embedded database and serve it.
     Demo {
         #[arg(long)]
@@ -148,6 +169,29 @@ fn bind_override(bind: Option<String>) -> figment::Figment {
     match bind {
         Some(bind) => Settings::override_key("server.bind", bind),
         None => figment::Figment::new(),
+    }
+}
+
+fn language(code: &str) -> anyhow::Result<crate::analysis::labels::Language> {
+    match code {
+        "sv" => Ok(crate::analysis::labels::Language::Sv),
+        "en" => Ok(crate::analysis::labels::Language::En),
+        other => bail!("--lang {other:?}: sv or en"),
+    }
+}
+
+/// An evaluation's field errors as one line.
+fn evaluation_error(e: EvaluationError) -> anyhow::Error {
+    match e {
+        EvaluationError::Invalid(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| format!("{} {}", e.pointer, e.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        EvaluationError::Storage(e) => e.into(),
     }
 }
 
@@ -242,11 +286,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         .with_context(|| format!("unknown dimension {d:?}"))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let language = match lang.as_str() {
-                "sv" => crate::analysis::labels::Language::Sv,
-                "en" => crate::analysis::labels::Language::En,
-                other => bail!("--lang {other:?}: sv or en"),
-            };
+            let language = language(&lang)?;
             let request = EvaluationRequest {
                 programme,
                 call,
@@ -254,12 +294,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 to,
                 dimensions,
                 depth,
-                reference: Default::default(),
-                correction: None,
                 language,
-                detail: Default::default(),
-                ruleset: None,
-                region: None,
+                ..Default::default()
             };
             let evaluator = Evaluator {
                 rules_dir: &settings.rules.dir,
@@ -267,17 +303,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let evaluated = evaluator
                 .evaluate(&mut conn, org.id, "cli", request)
-                .map_err(|e| match e {
-                    EvaluationError::Invalid(errors) => anyhow::anyhow!(
-                        "{}",
-                        errors
-                            .iter()
-                            .map(|e| format!("{} {}", e.pointer, e.reason))
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ),
-                    EvaluationError::Storage(e) => e.into(),
-                })?;
+                .map_err(evaluation_error)?;
             if json {
                 println!("{}", evaluated.body);
             } else {
@@ -309,6 +335,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 org.code, done.applications, done.scheme, done.cells
             );
             Ok(())
+        }
+        Command::CheckCall {
+            file,
+            org,
+            population,
+            format,
+            lang,
+            output,
+        } => {
+            let settings = settings(figment::Figment::new())?;
+            check_call::run(
+                settings,
+                check_call::Args {
+                    file,
+                    org,
+                    population,
+                    format,
+                    language: language(&lang)?,
+                    output,
+                },
+            )
         }
         Command::Demo {
             bind,

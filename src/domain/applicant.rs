@@ -338,7 +338,7 @@ fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// The pseudonymous applicant key: HMAC-SHA256 of the organisation number under a secret from

@@ -37,6 +37,12 @@ use super::handlers::*;
         evaluations::get_baselines,
         evaluations::get_tagging,
         evaluations::put_tagging,
+        callchecks::check_call,
+        callchecks::list_checks,
+        callchecks::create_override,
+        callchecks::monitor_call,
+        callchecks::check_draft,
+        callchecks::put_population,
     ),
     modifiers(&BearerAuth, &ApiPrefix),
     tags(
@@ -45,6 +51,7 @@ use super::handlers::*;
         (name = "applications", description = "Applications, decisions and bulk imports"),
         (name = "evaluations", description = "Rules, baselines and evaluations of allocation"),
         (name = "organisation", description = "How the organisation tags applicants"),
+        (name = "call checks", description = "Checks of a call before it is published, overrides, the running allocation of an open call"),
     )
 )]
 pub struct ApiDoc;

@@ -7,6 +7,7 @@
 //! (rows already stored come back as unchanged).
 
 pub mod csv_rows;
+pub mod jsonstat;
 pub mod ndjson;
 
 use std::io::Read;
@@ -90,6 +91,9 @@ pub enum ImportError {
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
+
+/// An import that stopped: what it had done, and why it stopped (boxed: it is the rare path).
+type Interrupted = Box<(Tally, ImportError)>;
 
 impl From<std::io::Error> for ImportError {
     fn from(error: std::io::Error) -> Self {
@@ -217,12 +221,15 @@ impl Importer {
                 self.pipeline(format, org_id, scheme, ndjson::rows(body), on_batch)
             }
             ImportFormat::Csv => csv_rows::rows(body)
-                .map_err(|e| (Tally::default(), e))
+                .map_err(|e| Box::new((Tally::default(), e)))
                 .and_then(|rows| self.pipeline(format, org_id, scheme, rows, on_batch)),
         };
         let (tally, status, failure) = match outcome {
             Ok(tally) => (tally, "completed", None),
-            Err((tally, error)) => (tally, "failed", Some(error)),
+            Err(interrupted) => {
+                let (tally, error) = *interrupted;
+                (tally, "failed", Some(error))
+            }
         };
         tracing::info!(
             format = format.code(),
@@ -268,7 +275,7 @@ impl Importer {
         scheme: StoredScheme,
         source: impl Iterator<Item = Result<SourceItem, ImportError>>,
         on_batch: &(dyn Fn(u64) + Sync),
-    ) -> Result<Tally, (Tally, ImportError)> {
+    ) -> Result<Tally, Interrupted> {
         let writers = match self.db.backend() {
             Backend::Sqlite => 1,
             Backend::Postgres => self.writers.max(1),
@@ -339,7 +346,8 @@ impl Importer {
             for handle in handles {
                 match handle.join().expect("import writer thread panicked") {
                     Ok(t) => tally.merge(t, self.max_errors),
-                    Err((t, e)) => {
+                    Err(interrupted) => {
+                        let (t, e) = *interrupted;
                         tally.merge(t, self.max_errors);
                         write_error.get_or_insert(e);
                     }
@@ -347,7 +355,7 @@ impl Importer {
             }
             tally.merge(read, self.max_errors);
             match read_error.or(write_error) {
-                Some(error) => Err((tally, error)),
+                Some(error) => Err(Box::new((tally, error))),
                 None => Ok(tally),
             }
         })
@@ -384,11 +392,11 @@ impl Importer {
         org_id: i64,
         scheme: StoredScheme,
         batches: mpsc::Receiver<Vec<IngestRow>>,
-    ) -> Result<Tally, (Tally, ImportError)> {
+    ) -> Result<Tally, Interrupted> {
         let tally = Tally::default();
         let mut conn = match self.db.conn() {
             Ok(c) => c,
-            Err(e) => return Err((tally, e.into())),
+            Err(e) => return Err(Box::new((tally, e.into()))),
         };
         let mut ctx = IngestContext::new(org_id, scheme);
         // The job's final record (written with full durability before the result is returned)
@@ -398,7 +406,7 @@ impl Importer {
         });
         match outcome {
             Ok(result) => result,
-            Err(e) => Err((Tally::default(), e.into())),
+            Err(e) => Err(Box::new((Tally::default(), e.into()))),
         }
     }
 
@@ -410,7 +418,7 @@ impl Importer {
         batches: mpsc::Receiver<Vec<IngestRow>>,
         conn: &mut DbConnection,
         mut tally: Tally,
-    ) -> Result<Tally, (Tally, ImportError)> {
+    ) -> Result<Tally, Interrupted> {
         for batch in batches {
             let lines: Vec<u64> = batch.iter().map(|r| r.line).collect();
             let started = std::time::Instant::now();
@@ -418,7 +426,7 @@ impl Importer {
             tally.writer_busy += started.elapsed();
             let results = match written {
                 Ok(r) => r,
-                Err(e) => return Err((tally, e.into())),
+                Err(e) => return Err(Box::new((tally, e.into()))),
             };
             for (line, result) in lines.into_iter().zip(results) {
                 match result {

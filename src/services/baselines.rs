@@ -12,6 +12,8 @@ use crate::analysis::baselines::BaselineShare;
 use crate::domain::geography;
 use crate::domain::tagging::Dimension;
 use crate::domain::validation::{Errors, FieldError};
+use crate::ingest::jsonstat::Dataset;
+pub use crate::ingest::jsonstat::MappedDimension;
 
 /// One share as given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -24,15 +26,6 @@ pub struct ShareInput {
     /// County code or "SE".
     pub region: String,
     pub year: i32,
-}
-
-/// How a JSON-stat dimension maps onto one of ours.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct MappedDimension {
-    pub dimension: Dimension,
-    /// JSON-stat category code -> our value; unmapped categories (totals, say) are left out.
-    pub values: BTreeMap<String, String>,
 }
 
 /// How to read a JSON-stat table.
@@ -149,74 +142,11 @@ impl BaselineUpload {
     }
 }
 
-/// JSON-stat 2.0: `id` lists the dimensions, `size` their category counts, `value` the cells in
-/// row-major order (an array, or an object keyed by position).
+/// Reads a JSON-stat 2.0 table (see [`crate::ingest::jsonstat`]) as counts per region, year and
+/// group, turned into shares within each region and year.
 fn read_json_stat(table: &Value, mapping: &JsonStatMapping) -> Result<Vec<ShareInput>, FieldError> {
-    let fail =
-        |pointer: &str, reason: String| FieldError::new(format!("/jsonStat{pointer}"), reason);
-    if table["class"] != "dataset" || table["version"] != "2.0" {
-        return Err(fail(
-            "",
-            "must be a JSON-stat 2.0 dataset (class \"dataset\", version \"2.0\")".into(),
-        ));
-    }
-    let ids: Vec<&str> = table["id"]
-        .as_array()
-        .ok_or_else(|| fail("/id", "must be an array".into()))?
-        .iter()
-        .map(|v| {
-            v.as_str()
-                .ok_or_else(|| fail("/id", "must hold strings".into()))
-        })
-        .collect::<Result<_, _>>()?;
-    let sizes: Vec<usize> = table["size"]
-        .as_array()
-        .ok_or_else(|| fail("/size", "must be an array".into()))?
-        .iter()
-        .map(|v| {
-            v.as_u64()
-                .map(|n| n as usize)
-                .ok_or_else(|| fail("/size", "must hold counts".into()))
-        })
-        .collect::<Result<_, _>>()?;
-    if ids.len() != sizes.len() {
-        return Err(fail("/size", "must have one count per id".into()));
-    }
-    // Category codes of each dimension, by position.
-    let mut codes: Vec<Vec<String>> = Vec::with_capacity(ids.len());
-    for (id, size) in ids.iter().zip(&sizes) {
-        let index = &table["dimension"][*id]["category"]["index"];
-        let mut by_position = vec![String::new(); *size];
-        match index {
-            Value::Array(list) => {
-                for (i, code) in list.iter().enumerate().take(*size) {
-                    by_position[i] = code.as_str().unwrap_or_default().to_owned();
-                }
-            }
-            Value::Object(map) => {
-                for (code, position) in map {
-                    let p = position.as_u64().unwrap_or(u64::MAX) as usize;
-                    if p < *size {
-                        by_position[p] = code.clone();
-                    }
-                }
-            }
-            // A dimension of one category may leave out its index.
-            _ if *size == 1 => {
-                by_position[0] = table["dimension"][*id]["category"]["label"]
-                    .as_object()
-                    .and_then(|m| m.keys().next().cloned())
-                    .unwrap_or_default();
-            }
-            _ => {
-                return Err(fail(
-                    &format!("/dimension/{id}/category/index"),
-                    "is missing".into(),
-                ));
-            }
-        }
-        codes.push(by_position);
-    }
+    let data = Dataset::parse(table)?;
+    let ids = &data.ids;
     let role = |name: &Option<String>| {
         name.as_ref()
             .and_then(|n| ids.iter().position(|id| id == n))
@@ -247,7 +177,7 @@ fn read_json_stat(table: &Value, mapping: &JsonStatMapping) -> Result<Vec<ShareI
             "give year or yearDimension",
         ));
     }
-    for (name, _) in &mapping.dimensions {
+    for name in mapping.dimensions.keys() {
         if !ids.contains(&name.as_str()) {
             return Err(FieldError::new(
                 format!("/mapping/dimensions/{name}"),
@@ -255,44 +185,24 @@ fn read_json_stat(table: &Value, mapping: &JsonStatMapping) -> Result<Vec<ShareI
             ));
         }
     }
-    for (i, id) in ids.iter().enumerate() {
-        let mapped =
-            mapping.dimensions.contains_key(*id) || Some(i) == region_at || Some(i) == year_at;
-        if !mapped && sizes[i] > 1 {
-            return Err(FieldError::new(
-                "/mapping/dimensions",
-                format!("dimension {id} has {} categories and no mapping", sizes[i]),
-            ));
-        }
-    }
-    let total: usize = sizes.iter().product();
-    let value_at = |flat: usize| -> Option<f64> {
-        match &table["value"] {
-            Value::Array(list) => list.get(flat).and_then(Value::as_f64),
-            Value::Object(map) => map.get(&flat.to_string()).and_then(Value::as_f64),
-            _ => None,
-        }
-    };
+    data.check_all_mapped("/mapping/dimensions", |i| {
+        mapping.dimensions.contains_key(data.ids[i]) || Some(i) == region_at || Some(i) == year_at
+    })?;
     // Sum the counts per (region, year, group).
     let mut counts: BTreeMap<(String, i32), BTreeMap<BTreeMap<Dimension, String>, f64>> =
         BTreeMap::new();
-    let mut position = vec![0usize; ids.len()];
-    for flat in 0..total {
-        // Row-major: the last dimension varies fastest.
-        let mut rest = flat;
-        for d in (0..ids.len()).rev() {
-            position[d] = rest % sizes[d];
-            rest /= sizes[d];
-        }
-        let Some(count) = value_at(flat) else {
+    for cell in data.cells() {
+        let Some(count) = cell.value else {
             continue;
         };
+        let position = &cell.categories;
         let region = match region_at {
-            Some(r) => codes[r][position[r]].clone(),
+            Some(r) => data.code(r, position[r]).to_owned(),
             None => mapping.region.clone().unwrap_or_default(),
         };
         let year = match year_at {
-            Some(y) => codes[y][position[y]]
+            Some(y) => data
+                .code(y, position[y])
                 .get(..4)
                 .and_then(|t| t.parse().ok())
                 .unwrap_or(0),
@@ -302,7 +212,7 @@ fn read_json_stat(table: &Value, mapping: &JsonStatMapping) -> Result<Vec<ShareI
         let mut complete = true;
         for (name, mapped) in &mapping.dimensions {
             let d = ids.iter().position(|id| id == name).expect("checked above");
-            match mapped.values.get(&codes[d][position[d]]) {
+            match mapped.values.get(data.code(d, position[d])) {
                 Some(value) => {
                     group.insert(mapped.dimension, value.clone());
                 }

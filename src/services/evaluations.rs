@@ -32,7 +32,7 @@ pub const DEFAULT_DIMENSIONS: [Dimension; 4] = [
 ];
 
 /// What to evaluate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EvaluationRequest {
     /// Only this programme's calls.
@@ -41,6 +41,9 @@ pub struct EvaluationRequest {
     /// Only this call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call: Option<String>,
+    /// Every call in scope but this one (e.g. a programme's earlier calls, seen from a new one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub except_call: Option<String>,
     /// First month of receipt, "YYYY-MM".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "2017-01")]
@@ -144,7 +147,7 @@ pub enum EvaluationError {
 }
 
 impl EvaluationError {
-    fn field(pointer: &str, reason: impl Into<String>) -> Self {
+    pub fn field(pointer: &str, reason: impl Into<String>) -> Self {
         EvaluationError::Invalid(vec![FieldError::new(pointer, reason)])
     }
 }
@@ -239,6 +242,50 @@ impl Evaluator<'_> {
         created_by: &str,
         request: EvaluationRequest,
     ) -> Result<Evaluated, EvaluationError> {
+        let (result, scheme_id) = self.compute(conn, org_id, request)?;
+        let result_json = serde_json::to_string(&result).expect("evaluation serialises");
+        let evaluation = Evaluation {
+            id: uuid::Uuid::new_v4().to_string(),
+            created_at: crate::storage::now(),
+            created_by: created_by.to_owned(),
+            result_hash: hex::encode(&Sha256::digest(result_json.as_bytes())[..16]),
+            result,
+        };
+        // The body is written out once (it can be large): the same bytes are stored and returned.
+        let text = |v: &str| serde_json::to_string(v).expect("text serialises");
+        let body = format!(
+            r#"{{"id":{},"createdAt":{},"createdBy":{},"resultHash":{},"result":{result_json}}}"#,
+            text(&evaluation.id),
+            serde_json::to_string(&evaluation.created_at).expect("time serialises"),
+            text(&evaluation.created_by),
+            text(&evaluation.result_hash),
+        );
+        evaluations::insert(
+            conn,
+            &StoredEvaluation {
+                id: evaluation.id.clone(),
+                org_id,
+                created_at: evaluation.created_at,
+                created_by: created_by.to_owned(),
+                ruleset: evaluation.result.ruleset.name.clone(),
+                scheme_id,
+                data_hash: evaluation.result.data.content_hash.clone(),
+                request: serde_json::to_string(&evaluation.result.request)
+                    .expect("request serialises"),
+                body: body.clone(),
+            },
+        )?;
+        Ok(Evaluated { evaluation, body })
+    }
+
+    /// Runs the request without storing it (e.g. the running allocation of an open call), with
+    /// the id of the tagging scheme it read.
+    pub fn compute(
+        &self,
+        conn: &mut DbConnection,
+        org_id: i64,
+        request: EvaluationRequest,
+    ) -> Result<(EvaluationResult, i64), EvaluationError> {
         let request = request
             .normalised(self.default_ruleset)
             .map_err(EvaluationError::Invalid)?;
@@ -319,39 +366,7 @@ impl Evaluator<'_> {
             request,
             outcome,
         };
-        let result_json = serde_json::to_string(&result).expect("evaluation serialises");
-        let evaluation = Evaluation {
-            id: uuid::Uuid::new_v4().to_string(),
-            created_at: crate::storage::now(),
-            created_by: created_by.to_owned(),
-            result_hash: hex::encode(&Sha256::digest(result_json.as_bytes())[..16]),
-            result,
-        };
-        // The body is written out once (it can be large): the same bytes are stored and returned.
-        let text = |v: &str| serde_json::to_string(v).expect("text serialises");
-        let body = format!(
-            r#"{{"id":{},"createdAt":{},"createdBy":{},"resultHash":{},"result":{result_json}}}"#,
-            text(&evaluation.id),
-            serde_json::to_string(&evaluation.created_at).expect("time serialises"),
-            text(&evaluation.created_by),
-            text(&evaluation.result_hash),
-        );
-        evaluations::insert(
-            conn,
-            &StoredEvaluation {
-                id: evaluation.id.clone(),
-                org_id,
-                created_at: evaluation.created_at,
-                created_by: created_by.to_owned(),
-                ruleset: ruleset_name,
-                scheme_id: scheme.id,
-                data_hash: evaluation.result.data.content_hash.clone(),
-                request: serde_json::to_string(&evaluation.result.request)
-                    .expect("request serialises"),
-                body: body.clone(),
-            },
-        )?;
-        Ok(Evaluated { evaluation, body })
+        Ok((result, scheme.id))
     }
 }
 
@@ -382,10 +397,20 @@ fn scope_calls(
         }
         return Ok(Some(vec![call.call.id]));
     }
-    match programme {
-        Some(p) => Ok(Some(programmes::call_ids_of_programme(conn, org_id, p.id)?)),
-        None => Ok(None),
+    let mut calls = match programme {
+        Some(p) => Some(programmes::call_ids_of_programme(conn, org_id, p.id)?),
+        None => None,
+    };
+    if let Some(code) = &request.except_call {
+        let except = programmes::find_call_by_code(conn, org_id, code)?
+            .ok_or_else(|| EvaluationError::field("/exceptCall", "no call with this code"))?;
+        let all = match calls.take() {
+            Some(ids) => ids,
+            None => programmes::call_ids(conn, org_id)?,
+        };
+        calls = Some(all.into_iter().filter(|id| *id != except.call.id).collect());
     }
+    Ok(calls)
 }
 
 /// The cells of a scope over `dimensions`: from the cube when it holds them all and the scope is

@@ -1,5 +1,6 @@
 //! Use cases that combine storage and computation: evaluations, baselines, re-tagging.
 
 pub mod baselines;
+pub mod callchecks;
 pub mod evaluations;
 pub mod retag;

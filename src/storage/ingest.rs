@@ -327,9 +327,9 @@ enum Plan {
         call_id: i64,
     },
     Update {
-        existing: Existing,
+        existing: Box<Existing>,
         /// The new content, when the application itself changed.
-        app: Option<(Application, Tags)>,
+        app: Option<Box<(Application, Tags)>>,
         call_id: i64,
         /// A new decision version, when the decision changed.
         decision: Option<Decision>,
@@ -394,8 +394,8 @@ fn plan_row(ctx: &IngestContext, row: IngestRow, existing: &HashMap<String, Exis
                 );
             }
             Plan::Update {
-                existing: old.clone(),
-                app: content_changed.then_some((app, tags)),
+                existing: Box::new(old.clone()),
+                app: content_changed.then(|| Box::new((app, tags))),
                 call_id,
                 decision,
             }
@@ -428,7 +428,7 @@ fn plan_row(ctx: &IngestContext, row: IngestRow, existing: &HashMap<String, Exis
             }
             Plan::Update {
                 call_id: old.call_id,
-                existing: old.clone(),
+                existing: Box::new(old.clone()),
                 app: None,
                 decision: Some(decision),
             }
@@ -554,6 +554,7 @@ fn write_unique_batch(
                 call_id,
                 decision,
             } => {
+                let app = app.map(|boxed| *boxed);
                 // Tags under an earlier scheme are not in the current cube: nothing to remove.
                 let stored_tags =
                     (existing.tags.scheme_id == scheme_id).then(|| existing.tags.tags());

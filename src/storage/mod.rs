@@ -7,6 +7,7 @@
 
 pub mod applications;
 pub mod baselines;
+pub mod callchecks;
 pub mod cells;
 pub mod evaluations;
 pub mod idempotency;

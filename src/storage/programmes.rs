@@ -31,6 +31,8 @@ pub struct Call {
     pub version: i32,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// What the call check reads (`callcheck::design::CallDesign` as JSON).
+    pub design: String,
 }
 
 /// A call with its programme's code, as the API shows it.
@@ -105,6 +107,7 @@ pub struct NewCall {
     pub opens_on: NaiveDate,
     pub closes_on: NaiveDate,
     pub budget_ore: i64,
+    pub design: String,
 }
 
 pub fn create_call(
@@ -131,6 +134,7 @@ pub fn create_call(
                 calls::opens_on.eq(new.opens_on),
                 calls::closes_on.eq(new.closes_on),
                 calls::budget_ore.eq(new.budget_ore),
+                calls::design.eq(&new.design),
                 calls::status.eq("draft"),
                 calls::version.eq(1),
                 calls::created_at.eq(at),
@@ -222,7 +226,19 @@ pub struct CallChanges {
     pub opens_on: Option<NaiveDate>,
     pub closes_on: Option<NaiveDate>,
     pub budget_ore: Option<i64>,
+    pub design: Option<String>,
     pub status: Option<String>,
+}
+
+impl CallChanges {
+    /// Whether applying these changes changes the call's content (anything but its status).
+    pub fn changes_content(&self, call: &Call) -> bool {
+        self.title.as_ref().is_some_and(|t| *t != call.title)
+            || self.opens_on.is_some_and(|d| d != call.opens_on)
+            || self.closes_on.is_some_and(|d| d != call.closes_on)
+            || self.budget_ore.is_some_and(|b| b != call.budget_ore)
+            || self.design.as_ref().is_some_and(|d| *d != call.design)
+    }
 }
 
 /// Applies `changes`; a change of content (anything but the status) makes a new version.
@@ -231,16 +247,14 @@ pub fn update_call(
     call: &Call,
     changes: &CallChanges,
 ) -> StorageResult<()> {
-    let content_changed = changes.title.as_ref().is_some_and(|t| *t != call.title)
-        || changes.opens_on.is_some_and(|d| d != call.opens_on)
-        || changes.closes_on.is_some_and(|d| d != call.closes_on)
-        || changes.budget_ore.is_some_and(|b| b != call.budget_ore);
+    let content_changed = changes.changes_content(call);
     diesel::update(calls::table.find(call.id))
         .set((
             calls::title.eq(changes.title.as_ref().unwrap_or(&call.title)),
             calls::opens_on.eq(changes.opens_on.unwrap_or(call.opens_on)),
             calls::closes_on.eq(changes.closes_on.unwrap_or(call.closes_on)),
             calls::budget_ore.eq(changes.budget_ore.unwrap_or(call.budget_ore)),
+            calls::design.eq(changes.design.as_ref().unwrap_or(&call.design)),
             calls::status.eq(changes.status.as_ref().unwrap_or(&call.status)),
             calls::version.eq(call.version + i32::from(content_changed)),
             calls::updated_at.eq(now()),
@@ -278,6 +292,15 @@ pub fn call_ids_of_programme(
     Ok(calls::table
         .filter(calls::org_id.eq(org_id))
         .filter(calls::programme_id.eq(programme_id))
+        .order(calls::id)
+        .select(calls::id)
+        .load(conn)?)
+}
+
+/// Ids of every call of the organisation.
+pub fn call_ids(conn: &mut DbConnection, org_id: i64) -> StorageResult<Vec<i64>> {
+    Ok(calls::table
+        .filter(calls::org_id.eq(org_id))
         .order(calls::id)
         .select(calls::id)
         .load(conn)?)

@@ -47,6 +47,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        design -> Text,
     }
 }
 
@@ -167,6 +168,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_jobs,
     baselines,
     evaluations,
+    call_checks,
+    call_overrides,
+    firm_populations,
 );
 
 diesel::table! {
@@ -194,5 +198,40 @@ diesel::table! {
         data_hash -> Text,
         request -> Text,
         body -> Text,
+    }
+}
+
+diesel::table! {
+    call_checks (id) {
+        id -> Text,
+        org_id -> BigInt,
+        call_id -> BigInt,
+        call_version -> Integer,
+        verdict -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    call_overrides (id) {
+        id -> Text,
+        org_id -> BigInt,
+        call_id -> BigInt,
+        call_version -> Integer,
+        reason -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    firm_populations (org_id, region, year) {
+        org_id -> BigInt,
+        region -> Text,
+        year -> Integer,
+        body -> Text,
+        updated_at -> Timestamp,
     }
 }

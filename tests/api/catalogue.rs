@@ -182,6 +182,11 @@ async fn calls_round_trip_and_version() {
         .unwrap();
     assert_eq!(patched["version"], 2);
     assert_eq!(patched["budget"]["amount"], "6000000.50");
+    // Publishing needs a check of the current version (docs/call-checks.md).
+    let checked = app
+        .post_json(&format!("{location}/checks"), &officer, &json!({}))
+        .await;
+    assert_eq!(checked.status(), 201);
     let published: Value = app
         .client
         .patch(app.url(&location))
@@ -259,6 +264,11 @@ async fn closed_calls_stay_closed() {
             .send()
     };
     assert_problem(patch("closed").await.unwrap(), 409, None).await;
+    let officer = app.token(ORG, Role::CaseOfficer);
+    let checked = app
+        .post_json(&format!("{url}/checks"), &officer, &json!({}))
+        .await;
+    assert_eq!(checked.status(), 201);
     assert_eq!(patch("published").await.unwrap().status(), 200);
     assert_eq!(patch("closed").await.unwrap().status(), 200);
     assert_problem(patch("published").await.unwrap(), 409, None).await;

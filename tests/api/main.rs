@@ -4,6 +4,7 @@
 
 mod applications;
 mod auth;
+mod callchecks;
 mod catalogue;
 mod crash;
 mod evaluations;

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 /// points at 25, 35, 45 and 55. (lix.se instead cuts at 30, 40, 50 and 60, labelling e.g. 50-60
 /// "svår, normalt värde för officiella texter"; the labels are the same, the cut points differ.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum LixBand {
     /// Below 25: children's books.
     VeryEasy,
@@ -72,6 +72,7 @@ impl LixBand {
 
 /// The LIX of a text, with the counts it was computed from so a reviewer can check it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Lix {
     /// `words / sentences + 100 * long_words / words`; finite and non-negative.
     pub score: f64,

@@ -12,6 +12,7 @@ use std::ops::Range;
 /// `byte_offset..byte_offset + byte_len` is always a valid `str` range of the text that was
 /// analysed; `char_offset`/`char_len` count Unicode scalar values (Rust `char`s).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Location {
     /// Offset of the first byte, for `&text[byte_offset..]`.
     pub byte_offset: usize,

@@ -223,6 +223,7 @@ fn phrase_matches(
 
 /// A jargon word or phrase found in the text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct JargonHit {
     /// The text as written, e.g. "Erforderliga" or "äger rum".
     pub text: String,
@@ -238,6 +239,7 @@ pub struct JargonHit {
 
 /// A sentence with more words than the limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LongSentence {
     /// From its first word to its closing punctuation.
     pub location: Location,
@@ -247,6 +249,7 @@ pub struct LongSentence {
 
 /// The result of [`plain_language`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PlainLanguage {
     /// The limit used: sentences with more words than this are listed.
     pub long_sentence_words: usize,

@@ -107,6 +107,7 @@ pub const ABBREVIATIONS: &[(&str, AbbrevKind)] = &[
 
 /// One sentence of the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Sentence {
     /// From its first word to its closing punctuation (or last word).
     pub location: Location,

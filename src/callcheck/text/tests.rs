@@ -294,9 +294,9 @@ fn results_serialise_to_json() {
     let json = serde_json::to_value(&a).unwrap();
     assert_eq!(json["balance"], "masculine");
     assert_eq!(json["occurrences"][0]["coding"], "masculine");
-    assert_eq!(json["occurrences"][0]["location"]["byte_offset"], 0);
+    assert_eq!(json["occurrences"][0]["location"]["byteOffset"], 0);
     let l = serde_json::to_value(lix("Hej på dig.").unwrap()).unwrap();
-    assert_eq!(l["band"], "very-easy");
+    assert_eq!(l["band"], "very_easy");
 }
 
 #[test]

@@ -336,6 +336,7 @@ impl Alternatives {
 
 /// One coded word in the text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CodedWord {
     /// The word as written (a hyphen part, such as "leader" in "servant-leader", is a word).
     pub word: String,
@@ -351,7 +352,7 @@ pub struct CodedWord {
 
 /// The overall result, on gender-decoder's scale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum Balance {
     /// Feminine-coded words outnumber masculine ones by 4 or more.
     StronglyFeminine,
@@ -414,6 +415,7 @@ fn score(feminine: usize, masculine: usize) -> i64 {
 
 /// The result of [`analyse`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WordingAnalysis {
     /// The language whose list was used.
     pub lang: Lang,

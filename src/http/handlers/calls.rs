@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::callcheck::design::CallDesign;
 use crate::domain::call::{CallStatus, check_dates, validate_code};
 use crate::domain::money::{MoneyDto, Ore};
 use crate::domain::validation::{Errors, from_validator};
@@ -15,6 +16,7 @@ use crate::http::auth::{Authorized, ManageCalls, ReadCatalogue};
 use crate::http::extract::{ApiJson, Page, cursor};
 use crate::http::idempotency::{Created, body_hash, once};
 use crate::http::problem::ApiError;
+use crate::services::callchecks::{Publication, publication};
 use crate::storage::StorageError;
 use crate::storage::programmes::{self, CallChanges, CallWithProgramme, NewCall};
 
@@ -34,6 +36,9 @@ pub struct NewCallBody {
     pub closes_on: NaiveDate,
     #[validate(nested)]
     pub budget: MoneyDto,
+    /// What the call check reads: text, eligibility, target groups, outreach, panel, indicators.
+    #[serde(default)]
+    pub design: CallDesign,
 }
 
 /// Changes to a call; absent fields stay as they are.
@@ -48,6 +53,9 @@ pub struct CallPatch {
     pub closes_on: Option<NaiveDate>,
     #[validate(nested)]
     pub budget: Option<MoneyDto>,
+    /// Replaces the whole design.
+    pub design: Option<CallDesign>,
+    /// Publishing needs a check of the current version without fail, or an override.
     pub status: Option<CallStatus>,
 }
 
@@ -66,6 +74,7 @@ pub struct CallView {
     pub status: CallStatus,
     /// Bumped by every change of content (not of status).
     pub version: i32,
+    pub design: CallDesign,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
 }
@@ -83,10 +92,19 @@ impl From<CallWithProgramme> for CallView {
             budget: MoneyDto::sek(Ore(call.budget_ore)),
             status: CallStatus::from_code(&call.status).unwrap_or_default(),
             version: call.version,
+            // Written only by this API from a checked CallDesign.
+            design: serde_json::from_str(&call.design).unwrap_or_else(|e| {
+                tracing::error!(call = call.id, error = %e, "unreadable call design");
+                CallDesign::default()
+            }),
             created_at: call.created_at,
             updated_at: call.updated_at,
         }
     }
+}
+
+fn design_json(design: &CallDesign) -> String {
+    serde_json::to_string(design).expect("a call design serialises")
 }
 
 fn location(id: i64) -> String {
@@ -113,6 +131,7 @@ pub async fn create_call(
         errors.extend(from_validator(&e));
     }
     errors.check("/closesOn", check_dates(body.opens_on, body.closes_on));
+    body.design.validate("/design", &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors.into_vec()));
     }
@@ -130,6 +149,7 @@ pub async fn create_call(
             opens_on: body.opens_on,
             closes_on: body.closes_on,
             budget_ore: budget.0,
+            design: design_json(&body.design),
         };
         let created = state
             .db
@@ -235,8 +255,16 @@ pub async fn patch_call(
     id: web::Path<i64>,
     ApiJson(body): ApiJson<CallPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    body.validate()
-        .map_err(|e| ApiError::Validation(from_validator(&e)))?;
+    let mut errors = Errors::new();
+    if let Err(e) = body.validate() {
+        errors.extend(from_validator(&e));
+    }
+    if let Some(design) = &body.design {
+        design.validate("/design", &mut errors);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors.into_vec()));
+    }
     let budget_ore = body
         .budget
         .as_ref()
@@ -275,8 +303,30 @@ pub async fn patch_call(
                 opens_on: body.opens_on,
                 closes_on: body.closes_on,
                 budget_ore,
+                design: body.design.as_ref().map(design_json),
                 status: body.status.map(|s| s.code().to_owned()),
             };
+            if body.status == Some(CallStatus::Published) && from != CallStatus::Published {
+                if changes.changes_content(&current.call) {
+                    return Err(ApiError::Conflict(
+                        "publish in a request of its own, after checking the changed call".into(),
+                    ));
+                }
+                match publication(conn, org_id, &current)? {
+                    Publication::Allowed => {}
+                    Publication::Unchecked { version } => {
+                        return Err(ApiError::Conflict(format!(
+                            "version {version} of the call has not been checked: POST /api/v1/calls/{id}/checks before publishing"
+                        )));
+                    }
+                    Publication::Failed { version, checks } => {
+                        return Err(ApiError::Conflict(format!(
+                            "the check of version {version} failed ({}): change the call and check it again, or record an override with POST /api/v1/calls/{id}/overrides",
+                            checks.join(", ")
+                        )));
+                    }
+                }
+            }
             programmes::update_call(conn, &current.call, &changes)?;
             Ok(programmes::find_call(conn, org_id, id)?.ok_or(StorageError::NotFound)?)
         })

@@ -29,7 +29,7 @@ impl From<EvaluationError> for ApiError {
     }
 }
 
-fn evaluator(state: &AppState) -> Evaluator<'_> {
+pub(crate) fn evaluator(state: &AppState) -> Evaluator<'_> {
     Evaluator {
         rules_dir: &state.settings.rules.dir,
         default_ruleset: &state.settings.rules.default_ruleset,

@@ -2,6 +2,7 @@
 //! caller's organisation.
 
 pub mod applications;
+pub mod callchecks;
 pub mod calls;
 pub mod evaluations;
 pub mod health;

@@ -1,0 +1,345 @@
+//! The call check in the service: gathers what the checks read (the call's design, the firm
+//! population, an evaluation of the programme's earlier calls), runs them, stores the result
+//! with the call's version, and decides whether a call may be published.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::analysis::engine::Level;
+use crate::analysis::labels::Language;
+use crate::callcheck::checks::{self, CheckInputs, CheckReport, EarlierCalls, EarlierFinding};
+use crate::callcheck::design::CallDesign;
+use crate::callcheck::eligibility::Population;
+use crate::config::CallCheckSettings;
+use crate::domain::tagging::Dimension;
+use crate::services::evaluations::{EvaluationError, EvaluationRequest, Evaluator};
+use crate::storage::callchecks::{self, StoredCheck, StoredOverride};
+use crate::storage::programmes::{self, CallWithProgramme};
+use crate::storage::{DbConnection, StorageError, StorageResult};
+
+/// A stored check, as returned (and stored, byte for byte).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CallCheck {
+    pub id: String,
+    pub call_id: i64,
+    pub call_code: String,
+    /// The version of the call that was checked.
+    pub call_version: i32,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+    #[serde(flatten)]
+    pub report: CheckReport,
+}
+
+/// A case officer's decision to publish although a check of this version failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Override {
+    pub id: String,
+    pub call_version: i32,
+    pub reason: String,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+}
+
+impl From<StoredOverride> for Override {
+    fn from(o: StoredOverride) -> Self {
+        Self {
+            id: o.id,
+            call_version: o.call_version,
+            reason: o.reason,
+            created_at: o.created_at,
+            created_by: o.created_by,
+        }
+    }
+}
+
+/// Where a call stands for publication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Publication {
+    Allowed,
+    /// No check of the current version.
+    Unchecked {
+        version: i32,
+    },
+    /// The newest check of the current version failed these checks, and no override exists.
+    Failed {
+        version: i32,
+        checks: Vec<String>,
+    },
+}
+
+/// Runs call checks for one organisation.
+pub struct CallChecker<'a> {
+    pub settings: &'a CallCheckSettings,
+    pub evaluator: Evaluator<'a>,
+}
+
+impl CallChecker<'_> {
+    /// Checks the current version of a stored call and stores the result.
+    pub fn check_call(
+        &self,
+        conn: &mut DbConnection,
+        org_id: i64,
+        call: &CallWithProgramme,
+        created_by: &str,
+        language: Language,
+        region: Option<String>,
+    ) -> Result<(CallCheck, String), EvaluationError> {
+        let design = design_of(call)?;
+        let report = self.run(
+            conn,
+            org_id,
+            &design,
+            Some(&call.programme_code),
+            Some(&call.call.code),
+            created_by,
+            language,
+            region,
+        )?;
+        let check = CallCheck {
+            id: uuid::Uuid::new_v4().to_string(),
+            call_id: call.call.id,
+            call_code: call.call.code.clone(),
+            call_version: call.call.version,
+            created_at: crate::storage::now(),
+            created_by: created_by.to_owned(),
+            report,
+        };
+        let body = serde_json::to_string(&check).expect("a check serialises");
+        callchecks::insert_check(
+            conn,
+            &StoredCheck {
+                id: check.id.clone(),
+                org_id,
+                call_id: check.call_id,
+                call_version: check.call_version,
+                verdict: verdict_code(&check.report),
+                created_at: check.created_at,
+                created_by: check.created_by.clone(),
+                body: body.clone(),
+            },
+        )?;
+        Ok((check, body))
+    }
+
+    /// Runs every check on `design`; the programme's earlier calls are evaluated (and that
+    /// evaluation stored) when the programme is known, against the baselines of `region`, else
+    /// of the one county the design names.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run(
+        &self,
+        conn: &mut DbConnection,
+        org_id: i64,
+        design: &CallDesign,
+        programme: Option<&str>,
+        this_call: Option<&str>,
+        created_by: &str,
+        language: Language,
+        region: Option<String>,
+    ) -> Result<CheckReport, EvaluationError> {
+        let population = population_for(conn, org_id, design)?;
+        let region = region.or_else(|| design.single_county());
+        let earlier = match programme {
+            Some(code) => {
+                Some(self.earlier_calls(conn, org_id, code, this_call, created_by, region)?)
+            }
+            None => None,
+        };
+        Ok(checks::run(
+            design,
+            &CheckInputs {
+                settings: self.settings,
+                language,
+                population: population.as_ref(),
+                earlier: earlier.as_ref(),
+            },
+        ))
+    }
+
+    fn earlier_calls(
+        &self,
+        conn: &mut DbConnection,
+        org_id: i64,
+        programme: &str,
+        this_call: Option<&str>,
+        created_by: &str,
+        region: Option<String>,
+    ) -> Result<EarlierCalls, EvaluationError> {
+        let Some(found) = programmes::find_programme(conn, org_id, programme)? else {
+            return Err(EvaluationError::field(
+                "/programmeCode",
+                "no programme with this code in this organisation",
+            ));
+        };
+        let this_id = match this_call {
+            Some(code) => programmes::find_call_by_code(conn, org_id, code)?.map(|c| c.call.id),
+            None => None,
+        };
+        let calls = programmes::call_ids_of_programme(conn, org_id, found.id)?
+            .into_iter()
+            .filter(|id| Some(*id) != this_id)
+            .count();
+        if calls == 0 {
+            return Ok(EarlierCalls {
+                evaluation_id: None,
+                calls: 0,
+                applications: 0,
+                decided: 0,
+                findings: Vec::new(),
+            });
+        }
+        let request = EvaluationRequest {
+            programme: Some(programme.to_owned()),
+            except_call: this_id.and(this_call.map(str::to_owned)),
+            dimensions: self
+                .settings
+                .earlier_dimensions
+                .iter()
+                .filter_map(|d| Dimension::from_code(d))
+                .collect(),
+            depth: Some(self.settings.earlier_depth),
+            region,
+            ..Default::default()
+        };
+        let evaluated = self.evaluator.evaluate(conn, org_id, created_by, request)?;
+        let result = &evaluated.evaluation.result;
+        let mut findings: Vec<EarlierFinding> = result
+            .outcome
+            .findings
+            .iter()
+            .filter(|f| matches!(f.level, Level::Red | Level::Watch))
+            .map(|f| EarlierFinding {
+                rule: f.rule.clone(),
+                group: f.label.clone(),
+                level: f.level,
+                approvals_gap: f.resource_gap.as_ref().map(|g| g.approvals_at_parity),
+                sek_gap: f.resource_gap.as_ref().map(|g| g.sek_at_parity),
+                explanation: f.explanation.clone(),
+            })
+            .collect();
+        // Red before watch; the engine's own order within each.
+        findings.sort_by_key(|f| f.level);
+        Ok(EarlierCalls {
+            evaluation_id: Some(evaluated.evaluation.id.clone()),
+            calls,
+            applications: result.data.applications,
+            decided: result.data.judged,
+            findings,
+        })
+    }
+}
+
+fn verdict_code(report: &CheckReport) -> String {
+    serde_json::to_value(report.verdict)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The design stored with a call.
+pub fn design_of(call: &CallWithProgramme) -> StorageResult<CallDesign> {
+    serde_json::from_str(&call.call.design)
+        .map_err(|e| StorageError::Config(format!("unreadable call design: {e}")))
+}
+
+/// The firm population for a call: of its one county where it names one, else the newest.
+fn population_for(
+    conn: &mut DbConnection,
+    org_id: i64,
+    design: &CallDesign,
+) -> StorageResult<Option<Population>> {
+    let stored = match design.single_county() {
+        Some(county) => callchecks::latest_population(conn, org_id, Some(&county))?.map_or_else(
+            || callchecks::latest_population(conn, org_id, None),
+            |b| Ok(Some(b)),
+        )?,
+        None => callchecks::latest_population(conn, org_id, None)?,
+    };
+    stored
+        .map(|body| {
+            serde_json::from_str(&body)
+                .map_err(|e| StorageError::Config(format!("unreadable firm population: {e}")))
+        })
+        .transpose()
+}
+
+/// Whether the call may be published now: its newest check of the current version has no fail,
+/// or a case officer overrode it for this version.
+pub fn publication(
+    conn: &mut DbConnection,
+    org_id: i64,
+    call: &CallWithProgramme,
+) -> StorageResult<Publication> {
+    let version = call.call.version;
+    let checks = callchecks::checks_of_call(conn, org_id, call.call.id)?;
+    let Some(newest) = checks.iter().find(|c| c.call_version == version) else {
+        return Ok(Publication::Unchecked { version });
+    };
+    if newest.verdict != "fail" {
+        return Ok(Publication::Allowed);
+    }
+    let overridden = callchecks::overrides_of_call(conn, org_id, call.call.id)?
+        .iter()
+        .any(|o| o.call_version == version);
+    if overridden {
+        return Ok(Publication::Allowed);
+    }
+    let check: CallCheck = serde_json::from_str(&newest.body)
+        .map_err(|e| StorageError::Config(format!("unreadable stored check: {e}")))?;
+    let failed = check
+        .report
+        .checks
+        .iter()
+        .filter(|c| c.verdict == checks::Verdict::Fail)
+        .map(|c| {
+            serde_json::to_value(c.id)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        })
+        .collect();
+    Ok(Publication::Failed {
+        version,
+        checks: failed,
+    })
+}
+
+/// Records an override for the call's current version; there must be a check of it to
+/// override.
+pub fn record_override(
+    conn: &mut DbConnection,
+    org_id: i64,
+    call: &CallWithProgramme,
+    reason: &str,
+    created_by: &str,
+) -> Result<Override, OverrideError> {
+    let version = call.call.version;
+    let checked = callchecks::checks_of_call(conn, org_id, call.call.id)?
+        .iter()
+        .any(|c| c.call_version == version);
+    if !checked {
+        return Err(OverrideError::Unchecked(version));
+    }
+    let record = StoredOverride {
+        id: uuid::Uuid::new_v4().to_string(),
+        org_id,
+        call_id: call.call.id,
+        call_version: version,
+        reason: reason.trim().to_owned(),
+        created_at: crate::storage::now(),
+        created_by: created_by.to_owned(),
+    };
+    callchecks::insert_override(conn, &record)?;
+    Ok(record.into())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OverrideError {
+    #[error("version {0} of the call has not been checked")]
+    Unchecked(i32),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
