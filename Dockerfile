@@ -6,6 +6,8 @@ COPY src src
 COPY migrations migrations
 COPY config config
 COPY benches benches
+# The demo embeds the example draft call and firm population.
+COPY docs/examples docs/examples
 RUN cargo build --release --locked --bin equal-terms
 
 # Run: a small image, a non-root user, production configuration.
@@ -24,6 +26,7 @@ ENV EQUAL_TERMS_ENV=production \
     EQUAL_TERMS_CONFIG_DIR=/app/config
 EXPOSE 8080
 # Secrets come from the environment: EQUAL_TERMS__AUTH__JWT_SECRET (or auth.jwks_file),
-# EQUAL_TERMS__PSEUDONYM__SECRET and DATABASE_URL. The server refuses to start without them.
+# EQUAL_TERMS__PSEUDONYM__SECRET: the server refuses to start in production without them.
+# DATABASE_URL names PostgreSQL; without it the embedded SQLite file is /app/data/equal-terms.db.
 ENTRYPOINT ["equal-terms"]
 CMD ["serve"]

@@ -128,6 +128,36 @@ pub struct Indicator {
     pub breakdowns: Vec<Dimension>,
 }
 
+/// A draft call as a case officer writes it in a file: a call design in TOML, with `title` and
+/// `programme` at the top if wanted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftFile {
+    pub title: Option<String>,
+    pub programme: Option<String>,
+    pub design: CallDesign,
+}
+
+impl DraftFile {
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut take = |key: &str| match table.remove(key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(format!("`{key}` must be a string")),
+        };
+        let title = take("title")?;
+        let programme = take("programme")?;
+        let design = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| e.to_string())?;
+        Ok(Self {
+            title,
+            programme,
+            design,
+        })
+    }
+}
+
 fn blank(text: &Option<String>) -> bool {
     text.as_deref().is_none_or(|t| t.trim().is_empty())
 }

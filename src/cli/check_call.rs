@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 
 use crate::analysis::labels::Language;
 use crate::callcheck::checks::{self, CheckInputs, CheckReport};
-use crate::callcheck::design::CallDesign;
+use crate::callcheck::design::DraftFile;
 use crate::callcheck::eligibility::{Population, PopulationUpload};
 use crate::callcheck::render;
 use crate::config::Settings;
@@ -33,32 +33,13 @@ pub struct Args {
     pub output: Option<PathBuf>,
 }
 
-/// A draft file: a call design with, optionally, `title` and `programme` at the top.
-struct Draft {
-    title: String,
-    programme: Option<String>,
-    design: CallDesign,
-}
-
-fn read_draft(path: &Path) -> anyhow::Result<Draft> {
+fn read_draft(path: &Path) -> anyhow::Result<DraftFile> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut table: toml::Table =
-        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
-    let mut take = |key: &str| -> anyhow::Result<Option<String>> {
-        match table.remove(key) {
-            None => Ok(None),
-            Some(toml::Value::String(s)) => Ok(Some(s)),
-            Some(_) => bail!("{}: `{key}` must be a string", path.display()),
-        }
-    };
-    let title = take("title")?.unwrap_or_else(|| path.display().to_string());
-    let programme = take("programme")?;
-    let design: CallDesign = toml::Value::Table(table)
-        .try_into()
-        .with_context(|| format!("{} is not a call design", path.display()))?;
+    let draft = DraftFile::from_toml(&text)
+        .map_err(|e| anyhow::anyhow!("{} is not a call draft: {e}", path.display()))?;
     let mut errors = Errors::new();
-    design.validate("", &mut errors);
+    draft.design.validate("", &mut errors);
     if !errors.is_empty() {
         let list: Vec<String> = errors
             .into_vec()
@@ -67,11 +48,7 @@ fn read_draft(path: &Path) -> anyhow::Result<Draft> {
             .collect();
         bail!("{}: {}", path.display(), list.join("; "));
     }
-    Ok(Draft {
-        title,
-        programme,
-        design,
-    })
+    Ok(draft)
 }
 
 fn read_population(path: &Path) -> anyhow::Result<Population> {
@@ -90,6 +67,10 @@ fn read_population(path: &Path) -> anyhow::Result<Population> {
 
 pub fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
     let draft = read_draft(&args.file)?;
+    let title = draft
+        .title
+        .clone()
+        .unwrap_or_else(|| args.file.display().to_string());
     let report: CheckReport = match &args.org {
         // With an organisation: its firm population and the programme's earlier calls.
         Some(code) => {
@@ -136,8 +117,8 @@ pub fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
         }
     };
     let out = match args.format {
-        Format::Text => render::text(&draft.title, &report),
-        Format::Html => render::html(&draft.title, &report),
+        Format::Text => render::text(&title, &report),
+        Format::Html => render::html(&title, &report),
         Format::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
     match &args.output {

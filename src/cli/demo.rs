@@ -1,20 +1,23 @@
 //! `equal-terms demo`: a county board with three programmes, a few years of calls and
 //! synthetic applications (with a planted skew: women with foreign background in two
-//! municipalities approved at half the rate), loaded through the same import pipeline as the
-//! API, then served with tokens printed for each role.
+//! municipalities approved at 0.4 times the rate of others), loaded through the same import
+//! pipeline as the API, a draft call to check before publication with the firm population it
+//! is measured against, then served with tokens printed for each role.
 
 use std::io::Write;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::callcheck::design::DraftFile;
+use crate::callcheck::eligibility::PopulationUpload;
 use crate::config::Settings;
 use crate::domain::applicant::{Pseudonymiser, Sex};
 use crate::domain::tagging::TaggingScheme;
 use crate::http::auth::{Authenticator, Role};
 use crate::ingest::{ImportFormat, Importer};
 use crate::startup::Application;
-use crate::storage::{Database, StorageError, orgs, programmes};
+use crate::storage::{Database, StorageError, callchecks, orgs, programmes};
 use crate::synth::{Skew, SynthConfig};
 
 pub const DEMO_ORG: &str = "demo";
@@ -34,6 +37,7 @@ pub fn run(settings: Settings, applications: usize, skew: bool, serve: bool) -> 
     };
     let org_id = ensure_catalogue(&db, &settings, &config)?;
     load(&db, &settings, &config, org_id)?;
+    let draft_id = draft_call(&db, org_id)?;
 
     let auth = Authenticator::new(&settings.auth)?;
     let token = |role: Role| auth.mint(DEMO_ORG, &[role], "demo", 86_400);
@@ -64,6 +68,8 @@ pub fn run(settings: Settings, applications: usize, skew: bool, serve: bool) -> 
              \n\nTry:\
              \n  curl -s -H \"Authorization: Bearer {integrator}\" {base}/api/v1/calls?limit=3\
              \n  curl -s -H \"Authorization: Bearer {integrator}\" {base}/api/v1/applications/REG-FS-2016-1-0000001\
+             \n  curl -s -X POST -H \"Authorization: Bearer {officer}\" \"{base}/api/v1/calls/{draft_id}/checks?language=en\"\
+             \n  equal-terms evaluate --org {DEMO_ORG} --programme REG-FS\
              \n\nStop with Ctrl-C.\n"
         )?;
         drop(out);
@@ -114,6 +120,42 @@ fn ensure_catalogue(
         }
     }
     Ok(org.id)
+}
+
+/// The draft call of the examples (docs/examples/call-draft.toml), to check before publication,
+/// and the illustrative firm population its eligibility rules are measured against.
+const DRAFT_CODE: &str = "REG-FS-2027-1";
+const DRAFT: &str = include_str!("../../docs/examples/call-draft.toml");
+const POPULATION: &str = include_str!("../../docs/examples/firm-population.json");
+
+fn draft_call(db: &Database, org_id: i64) -> anyhow::Result<i64> {
+    let mut conn = db.conn()?;
+    if let Some(found) = programmes::find_call_by_code(&mut conn, org_id, DRAFT_CODE)? {
+        return Ok(found.call.id);
+    }
+    let draft =
+        DraftFile::from_toml(DRAFT).map_err(|e| anyhow::anyhow!("the example draft: {e}"))?;
+    let population = serde_json::from_str::<PopulationUpload>(POPULATION)
+        .context("the example population")?
+        .into_population()
+        .map_err(|e| anyhow::anyhow!("the example population: {e:?}"))?;
+    callchecks::put_population(
+        &mut conn,
+        org_id,
+        &population.region,
+        population.year,
+        &serde_json::to_string(&population)?,
+    )?;
+    let new = programmes::NewCall {
+        programme_code: draft.programme.unwrap_or_else(|| "REG-FS".into()),
+        code: DRAFT_CODE.into(),
+        title: draft.title.unwrap_or_else(|| DRAFT_CODE.into()),
+        opens_on: chrono::NaiveDate::from_ymd_opt(2027, 3, 1).expect("a date"),
+        closes_on: chrono::NaiveDate::from_ymd_opt(2027, 5, 31).expect("a date"),
+        budget_ore: 500_000_000,
+        design: serde_json::to_string(&draft.design)?,
+    };
+    Ok(programmes::create_call(&mut conn, org_id, &new)?.call.id)
 }
 
 /// Imports the synthetic applications through the bulk import pipeline (idempotent: a second

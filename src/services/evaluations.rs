@@ -484,6 +484,10 @@ fn content_hash(set: &CellSet) -> String {
         ] {
             hasher.update(n.to_le_bytes());
         }
+        // The sum of squared grants feeds the amount variances. It is a float kept up to date
+        // by additions and subtractions, so its last bits depend on the order of writes: hash
+        // it to nine significant digits, which any real change of data moves.
+        hasher.update(format!("{:.8e}", s.granted_sq_sek).as_bytes());
         for h in [&s.hist_granted, &s.hist_cut, &s.hist_days] {
             for (bin, count) in h.bins() {
                 hasher.update(bin.to_le_bytes());
