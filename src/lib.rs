@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod ingest;
+pub mod report;
 pub mod services;
 pub mod startup;
 pub mod stats;

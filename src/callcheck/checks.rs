@@ -425,14 +425,14 @@ fn earlier_calls(inputs: &CheckInputs) -> CheckResult {
             id,
             Verdict::CannotAssess,
             lang.pick(
-                "Tidigare utlysningar kunde inte läsas (utkastet kontrollerades utan databas).",
-                "Earlier calls could not be read (the draft was checked without a database).",
+                "Tidigare utlysningar lästes inte: inget program angavs, eller utkastet kontrollerades utan databas.",
+                "Earlier calls were not read: no programme was named, or the draft was checked without the database.",
             )
             .into(),
             Some(
                 lang.pick(
-                    "Kontrollera utlysningen i tjänsten, eller med --org, så att programmets tidigare utlysningar utvärderas.",
-                    "Check the call in the service, or with --org, so that the programme's earlier calls are evaluated.",
+                    "Ange programmet och kontrollera utlysningen i tjänsten (eller med --org), så att programmets tidigare utlysningar utvärderas.",
+                    "Name the programme and check the call in the service (or with --org), so that the programme's earlier calls are evaluated.",
                 )
                 .into(),
             ),

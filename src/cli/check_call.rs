@@ -28,6 +28,7 @@ pub struct Args {
     pub file: PathBuf,
     pub org: Option<String>,
     pub population: Option<PathBuf>,
+    pub region: Option<String>,
     pub format: Format,
     pub language: Language,
     pub output: Option<PathBuf>,
@@ -95,7 +96,7 @@ pub fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
                     None,
                     "cli",
                     args.language,
-                    None,
+                    args.region.clone(),
                 )
                 .map_err(super::evaluation_error)?
         }

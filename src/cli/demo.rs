@@ -124,7 +124,7 @@ fn ensure_catalogue(
 
 /// The draft call of the examples (docs/examples/call-draft.toml), to check before publication,
 /// and the illustrative firm population its eligibility rules are measured against.
-const DRAFT_CODE: &str = "REG-FS-2027-1";
+const DRAFT_CODE: &str = "AFF-CHECK-2027-1";
 const DRAFT: &str = include_str!("../../docs/examples/call-draft.toml");
 const POPULATION: &str = include_str!("../../docs/examples/firm-population.json");
 
@@ -147,11 +147,11 @@ fn draft_call(db: &Database, org_id: i64) -> anyhow::Result<i64> {
         &serde_json::to_string(&population)?,
     )?;
     let new = programmes::NewCall {
-        programme_code: draft.programme.unwrap_or_else(|| "REG-FS".into()),
+        programme_code: draft.programme.unwrap_or_else(|| "AFF-CHECK".into()),
         code: DRAFT_CODE.into(),
         title: draft.title.unwrap_or_else(|| DRAFT_CODE.into()),
-        opens_on: chrono::NaiveDate::from_ymd_opt(2027, 3, 1).expect("a date"),
-        closes_on: chrono::NaiveDate::from_ymd_opt(2027, 5, 31).expect("a date"),
+        opens_on: chrono::NaiveDate::from_ymd_opt(2027, 1, 15).expect("a date"),
+        closes_on: chrono::NaiveDate::from_ymd_opt(2027, 3, 31).expect("a date"),
         budget_ore: 500_000_000,
         design: serde_json::to_string(&draft.design)?,
     };

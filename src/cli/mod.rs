@@ -3,6 +3,7 @@
 
 mod check_call;
 mod demo;
+mod report;
 mod summary;
 
 use std::process::ExitCode;
@@ -92,6 +93,40 @@ enum Command {
         #[arg(long)]
         gender_definition: String,
     },
+    /// Make an allocation-equality report (stored, and recorded in the audit log).
+    Report {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        programme: Option<String>,
+        #[arg(long)]
+        call: Option<String>,
+        /// First month of receipt, YYYY-MM.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last month of receipt, YYYY-MM.
+        #[arg(long)]
+        to: Option<String>,
+        /// Comma-separated dimensions (default gender, background, ageBand, county).
+        #[arg(long, value_delimiter = ',')]
+        dimensions: Vec<String>,
+        #[arg(long)]
+        depth: Option<usize>,
+        /// half-year or year.
+        #[arg(long, default_value = "half-year")]
+        period: String,
+        /// sv or en.
+        #[arg(long, default_value = "sv")]
+        lang: String,
+        #[arg(long, value_enum, default_value = "html")]
+        format: ReportFormat,
+        /// CSV with `;` separators and decimal commas.
+        #[arg(long)]
+        swedish: bool,
+        /// Write to this file instead of standard output.
+        #[arg(short = 'o', long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Check a draft call (a TOML file) before it is published, and print the result.
     CheckCall {
         /// The draft: a call design, with `title` and `programme` at the top if wanted.
@@ -103,6 +138,10 @@ enum Command {
         /// Without --org: a firm population upload (JSON) to measure eligibility against.
         #[arg(long, conflicts_with = "org")]
         population: Option<std::path::PathBuf>,
+        /// With --org: the baselines' region (county code or SE) for the earlier calls'
+        /// evaluation, where the draft names no single county.
+        #[arg(long, requires = "org")]
+        region: Option<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: check_call::Format,
         /// sv or en.
@@ -126,6 +165,13 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Json,
+    Csv,
+    Html,
 }
 
 #[derive(Subcommand)]
@@ -178,6 +224,16 @@ fn language(code: &str) -> anyhow::Result<crate::analysis::labels::Language> {
         "en" => Ok(crate::analysis::labels::Language::En),
         other => bail!("--lang {other:?}: sv or en"),
     }
+}
+
+fn dimensions_of(codes: &[String]) -> anyhow::Result<Vec<crate::domain::tagging::Dimension>> {
+    codes
+        .iter()
+        .map(|d| {
+            crate::domain::tagging::Dimension::from_code(d)
+                .with_context(|| format!("unknown dimension {d:?}"))
+        })
+        .collect()
 }
 
 /// An evaluation's field errors as one line.
@@ -279,13 +335,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut conn = db.conn()?;
             let org = orgs::find_by_code(&mut conn, &org)?
                 .with_context(|| format!("no organisation {org:?}"))?;
-            let dimensions = dimensions
-                .iter()
-                .map(|d| {
-                    crate::domain::tagging::Dimension::from_code(d)
-                        .with_context(|| format!("unknown dimension {d:?}"))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            let dimensions = dimensions_of(&dimensions)?;
             let language = language(&lang)?;
             let request = EvaluationRequest {
                 programme,
@@ -336,10 +386,57 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Report {
+            org,
+            programme,
+            call,
+            from,
+            to,
+            dimensions,
+            depth,
+            period,
+            lang,
+            format,
+            swedish,
+            output,
+        } => {
+            let settings = settings(figment::Figment::new())?;
+            let request = crate::report::model::ReportRequest {
+                programme,
+                call,
+                from,
+                to,
+                dimensions: dimensions_of(&dimensions)?,
+                depth,
+                period: match period.as_str() {
+                    "half-year" => crate::report::model::Period::HalfYear,
+                    "year" => crate::report::model::Period::Year,
+                    other => bail!("--period {other:?}: half-year or year"),
+                },
+                language: language(&lang)?,
+                ..Default::default()
+            };
+            let format = match format {
+                ReportFormat::Json => crate::services::reports::Format::Json,
+                ReportFormat::Csv => crate::services::reports::Format::Csv,
+                ReportFormat::Html => crate::services::reports::Format::Html,
+            };
+            report::run(
+                settings,
+                report::Args {
+                    org,
+                    request,
+                    format,
+                    swedish,
+                    output,
+                },
+            )
+        }
         Command::CheckCall {
             file,
             org,
             population,
+            region,
             format,
             lang,
             output,
@@ -351,6 +448,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     file,
                     org,
                     population,
+                    region,
                     format,
                     language: language(&lang)?,
                     output,

@@ -43,6 +43,10 @@ use super::handlers::*;
         callchecks::monitor_call,
         callchecks::check_draft,
         callchecks::put_population,
+        reports::create_report,
+        reports::get_report,
+        reports::rerun_report,
+        reports::audit_log,
     ),
     modifiers(&BearerAuth, &ApiPrefix),
     tags(
@@ -51,6 +55,7 @@ use super::handlers::*;
         (name = "applications", description = "Applications, decisions and bulk imports"),
         (name = "evaluations", description = "Rules, baselines and evaluations of allocation"),
         (name = "organisation", description = "How the organisation tags applicants"),
+        (name = "reports", description = "Allocation-equality reports for auditors, and the audit log"),
         (name = "call checks", description = "Checks of a call before it is published, overrides, the running allocation of an open call"),
     )
 )]

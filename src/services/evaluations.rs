@@ -217,7 +217,7 @@ impl EvaluationRequest {
         errors.finish(|| self)
     }
 
-    fn months(&self) -> Option<(i32, i32)> {
+    pub(crate) fn months(&self) -> Option<(i32, i32)> {
         let from = self.from.as_deref().and_then(|m| parse_month(m).ok());
         let to = self.to.as_deref().and_then(|m| parse_month(m).ok());
         match (from, to) {
@@ -371,7 +371,7 @@ impl Evaluator<'_> {
 }
 
 /// The calls a request covers (`None`: every call of the organisation).
-fn scope_calls(
+pub(crate) fn scope_calls(
     conn: &mut DbConnection,
     org_id: i64,
     request: &EvaluationRequest,

@@ -3,4 +3,5 @@
 pub mod baselines;
 pub mod callchecks;
 pub mod evaluations;
+pub mod reports;
 pub mod retag;

@@ -15,6 +15,7 @@ pub mod imports;
 pub mod ingest;
 pub mod orgs;
 pub mod programmes;
+pub mod reports;
 pub mod schema;
 
 use std::path::PathBuf;

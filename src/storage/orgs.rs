@@ -31,6 +31,14 @@ pub fn find_by_code(conn: &mut DbConnection, code: &str) -> StorageResult<Option
         .optional()?)
 }
 
+pub fn find(conn: &mut DbConnection, id: i64) -> StorageResult<Option<Organisation>> {
+    Ok(organisations::table
+        .find(id)
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 pub fn list(conn: &mut DbConnection) -> StorageResult<Vec<Organisation>> {
     Ok(organisations::table
         .order(organisations::code)

@@ -171,6 +171,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     call_checks,
     call_overrides,
     firm_populations,
+    reports,
+    audit_log,
 );
 
 diesel::table! {
@@ -233,5 +235,30 @@ diesel::table! {
         year -> Integer,
         body -> Text,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> Text,
+        org_id -> BigInt,
+        created_at -> Timestamp,
+        created_by -> Text,
+        request -> Text,
+        data_hash -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        org_id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        report_id -> Nullable<Text>,
+        scope -> Text,
+        format -> Text,
     }
 }

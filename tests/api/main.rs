@@ -11,3 +11,4 @@ mod evaluations;
 mod helpers;
 mod imports;
 mod operations;
+mod reports;

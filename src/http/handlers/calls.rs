@@ -303,7 +303,12 @@ pub async fn patch_call(
                 opens_on: body.opens_on,
                 closes_on: body.closes_on,
                 budget_ore,
-                design: body.design.as_ref().map(design_json),
+                // Compared as designs, not as text: an unchanged design is no new version.
+                design: body
+                    .design
+                    .as_ref()
+                    .filter(|d| serde_json::from_str::<CallDesign>(&current.call.design).ok().as_ref() != Some(*d))
+                    .map(design_json),
                 status: body.status.map(|s| s.code().to_owned()),
             };
             if body.status == Some(CallStatus::Published) && from != CallStatus::Published {

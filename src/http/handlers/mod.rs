@@ -8,3 +8,4 @@ pub mod evaluations;
 pub mod health;
 pub mod imports;
 pub mod programmes;
+pub mod reports;

@@ -1,0 +1,165 @@
+//! Stored reports, the audit log of who made or read them, and the scan of tagged applications
+//! that reports are computed from.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{applications, audit_log, reports};
+use super::{DbConnection, StorageResult};
+use crate::domain::application::Outcome;
+use crate::domain::money::Ore;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reports)]
+pub struct StoredReport {
+    pub id: String,
+    pub org_id: i64,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+    /// The request as JSON, to make the report again.
+    pub request: String,
+    pub data_hash: String,
+    /// The report as JSON, exactly as returned.
+    pub body: String,
+}
+
+pub fn insert(conn: &mut DbConnection, report: &StoredReport) -> StorageResult<()> {
+    diesel::insert_into(reports::table)
+        .values(report)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, org_id: i64, id: &str) -> StorageResult<Option<StoredReport>> {
+    Ok(reports::table
+        .filter(reports::org_id.eq(org_id))
+        .filter(reports::id.eq(id))
+        .select(StoredReport::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry {
+    pub id: String,
+    pub org_id: i64,
+    pub at: NaiveDateTime,
+    /// The token's subject.
+    pub actor: String,
+    /// "create", "read" or "rerun".
+    pub action: String,
+    pub report_id: Option<String>,
+    /// The report's scope as JSON.
+    pub scope: String,
+    /// "json", "csv" or "html".
+    pub format: String,
+}
+
+pub fn record(conn: &mut DbConnection, entry: &AuditEntry) -> StorageResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values(entry)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One page of the audit log, newest first, before `before` (an entry id) when given.
+pub fn audit_page(
+    conn: &mut DbConnection,
+    org_id: i64,
+    before: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> StorageResult<Vec<AuditEntry>> {
+    let mut query = audit_log::table
+        .filter(audit_log::org_id.eq(org_id))
+        .order((audit_log::at.desc(), audit_log::id.desc()))
+        .limit(limit)
+        .select(AuditEntry::as_select())
+        .into_boxed();
+    if let Some((at, id)) = before {
+        query = query.filter(
+            audit_log::at
+                .lt(at)
+                .or(audit_log::at.eq(at).and(audit_log::id.lt(id))),
+        );
+    }
+    Ok(query.load(conn)?)
+}
+
+/// One tagged application as a report reads it.
+#[derive(Debug, Clone)]
+pub struct ReportRow {
+    pub call_id: i64,
+    pub received_on: NaiveDate,
+    pub applied: Ore,
+    /// The latest decision: outcome and amount granted.
+    pub decision: Option<(Outcome, Ore)>,
+    /// Tag values by `Dimension::index`.
+    pub groups: [String; 7],
+    /// Why tags are unknown or supplied (JSON), where any are.
+    pub notes: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Every application of the organisation tagged under `scheme_id` (optionally only some calls),
+/// handed to `visit` one at a time, never held whole.
+pub fn scan(
+    conn: &mut DbConnection,
+    org_id: i64,
+    scheme_id: i64,
+    call_ids: Option<&[i64]>,
+    mut visit: impl FnMut(ReportRow),
+) -> StorageResult<()> {
+    use applications as a;
+    type Row = (
+        (i64, NaiveDate, i64, Option<String>, Option<i64>),
+        (String, String, String, String, String, String, String),
+        Option<String>,
+        NaiveDateTime,
+    );
+    let mut query = a::table
+        .filter(a::org_id.eq(org_id))
+        .filter(a::scheme_id.eq(scheme_id))
+        .select((
+            (
+                a::call_id,
+                a::received_on,
+                a::amount_applied_ore,
+                a::outcome,
+                a::amount_granted_ore,
+            ),
+            (
+                a::gender,
+                a::background,
+                a::background_detail,
+                a::age_band,
+                a::county,
+                a::municipality,
+                a::size_band,
+            ),
+            a::tag_notes,
+            a::updated_at,
+        ))
+        .into_boxed();
+    if let Some(ids) = call_ids {
+        query = query.filter(a::call_id.eq_any(ids.to_vec()));
+    }
+    for row in query.load_iter::<Row, diesel::connection::DefaultLoadingMode>(conn)? {
+        let ((call_id, received_on, applied, outcome, granted), g, notes, updated_at) = row?;
+        let decision = outcome
+            .as_deref()
+            .and_then(Outcome::from_code)
+            .map(|o| (o, Ore(granted.unwrap_or(0))));
+        visit(ReportRow {
+            call_id,
+            received_on,
+            applied: Ore(applied),
+            decision,
+            groups: [g.0, g.1, g.2, g.3, g.4, g.5, g.6],
+            notes,
+            updated_at,
+        });
+    }
+    Ok(())
+}
