@@ -282,3 +282,76 @@ fn the_same_cells_give_the_same_json() {
         serde_json::to_string(&evaluate(&cells(&config, &dims), 2, ReferenceChoice::Best)).unwrap();
     assert_eq!(a, b);
 }
+
+/// Women got half of the SEK with half of the decided applications (fair against the
+/// applicants), but they are 70 % of the firms that could have applied: against the baseline
+/// their disparity index is 100 x 0.5 / 0.7 = 71.4. The SEK share's standard deviation under
+/// random allocation is 0.025 (200 of 400 decided, half granted SEK 100,000 each: variance of
+/// the sum 200 x 200 / (400 x 399) x 400 x 50,000^2), so the 95 % interval of the index is
+/// 100 x (0.5 ± 1.96 x 0.025) / 0.7 = 64.4-78.4, wholly below 80: red.
+#[test]
+fn the_funding_share_is_also_judged_against_the_baseline() {
+    use equal_terms::analysis::baselines::BaselineShare;
+    use equal_terms::analysis::engine::{Against, Level};
+    let stats = |judged: i64, approved: i64| CellStats {
+        applications: judged,
+        judged,
+        approved,
+        granted_ore: approved * 10_000_000,
+        granted_sq_sek: approved as f64 * 100_000f64.powi(2),
+        ..Default::default()
+    };
+    let mut set = CellSet::new(vec![Dimension::Gender]);
+    set.push(1, ["women"].into_iter(), stats(200, 100));
+    set.push(1, ["men"].into_iter(), stats(200, 100));
+    set.sort();
+    let options = EvaluationOptions {
+        dimensions: vec![Dimension::Gender],
+        depth: 1,
+        reference: Default::default(),
+        correction: None,
+        language: Default::default(),
+        detail: Detail::All,
+    };
+    let judge = |share: f64| {
+        let baselines = Baselines::select(
+            &[BaselineShare {
+                group: [(Dimension::Gender, "women".to_owned())].into(),
+                share,
+                region: "SE".into(),
+                year: 2017,
+                source: "test".into(),
+                published_on: None,
+            }],
+            None,
+            2017,
+        );
+        let outcome = engine::evaluate(&set, &ruleset(), &baselines, &options);
+        outcome
+            .findings
+            .into_iter()
+            .find(|f| f.rule == "R2-funding-share" && f.label == "kvinnor")
+            .expect("a funding-share result for women")
+    };
+    let skewed = judge(0.7);
+    let against_applicants = &skewed.comparisons[0];
+    assert_eq!(against_applicants.against, Against::Applicants);
+    assert!((against_applicants.estimate.unwrap() - 100.0).abs() < 1e-9);
+    let against_baseline = &skewed.comparisons[1];
+    assert_eq!(against_baseline.against, Against::Baseline);
+    assert!((against_baseline.estimate.unwrap() - 100.0 * 0.5 / 0.7).abs() < 1e-9);
+    let interval = against_baseline.interval.unwrap();
+    assert!(
+        (interval.upper - 100.0 * (0.5 + 1.959964 * 0.025) / 0.7).abs() < 0.05,
+        "{interval:?}"
+    );
+    assert_eq!(against_baseline.level, Level::Red);
+    assert_eq!(skewed.level, Level::Red);
+    assert!(
+        skewed.explanation.contains("kunde ha sökt"),
+        "{}",
+        skewed.explanation
+    );
+    // At its baseline share the same allocation is fine.
+    assert_eq!(judge(0.5).level, Level::Ok);
+}

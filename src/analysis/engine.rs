@@ -446,6 +446,47 @@ pub fn evaluate(
     }
 }
 
+/// The group's share of granted SEK against its share of the eligible population (a baseline):
+/// the disparity index `100 x SEK share / baseline share`, with the interval and one-sided
+/// p-value of the group's SEK sum given how many of its applications were decided (the same
+/// permutation variance as the comparison with the applicants, centred on the baseline share).
+fn funding_against_baseline(
+    applicants: &Comparison,
+    share_sd: Option<f64>,
+    zq: f64,
+    baseline: f64,
+) -> Comparison {
+    let mut c = Comparison {
+        against: Against::Baseline,
+        comparator_value: Some(baseline),
+        estimate: None,
+        interval: None,
+        p_value: None,
+        note: None,
+        ..applicants.clone()
+    };
+    if matches!(applicants.level, Level::TooFew | Level::CannotAssess) {
+        return c;
+    }
+    let (Some(share), Some(sd_share)) = (applicants.group_value, share_sd) else {
+        c.level = Level::CannotAssess;
+        c.note = Some("the spread of the amounts is unknown".into());
+        return c;
+    };
+    if baseline <= 0.0 {
+        c.level = Level::CannotAssess;
+        c.note = Some("the baseline share is zero".into());
+        return c;
+    }
+    c.estimate = Some(100.0 * share / baseline);
+    c.interval = Some(Interval {
+        lower: 100.0 * (share - zq * sd_share) / baseline,
+        upper: 100.0 * (share + zq * sd_share) / baseline,
+    });
+    c.p_value = Some(stats::normal_cdf((share - baseline) / sd_share));
+    c
+}
+
 /// The level of one comparison once its adjusted p-value is known.
 fn judge(rule: &Rule, c: &Comparison) -> Level {
     if matches!(c.level, Level::TooFew | Level::CannotAssess) {
@@ -666,7 +707,14 @@ impl Context<'_> {
                 self.representation(combo, rule, g, &label_values, &mut finding)
             }
             Metric::FundingShare => {
-                finding.comparisons.push(self.funding_share(rule, g));
+                let (against_applicants, share_sd) = self.funding_share(rule, g);
+                let zq = stats::z_two_sided(self.ruleset.confidence).unwrap_or(1.96);
+                let against_baseline = self
+                    .baselines
+                    .find(&label_values)
+                    .map(|b| funding_against_baseline(&against_applicants, share_sd, zq, b.share));
+                finding.comparisons.push(against_applicants);
+                finding.comparisons.extend(against_baseline);
                 finding.resource_gap = Some(self.resource_gap(g, None));
             }
             metric => {
@@ -767,7 +815,9 @@ impl Context<'_> {
         finding.comparisons.push(comparison);
     }
 
-    fn funding_share(&mut self, rule: &Rule, g: &Group) -> Comparison {
+    /// The comparison with the applicants, and the standard deviation of the group's SEK share
+    /// under random allocation of the amounts (for the comparison with a baseline).
+    fn funding_share(&mut self, rule: &Rule, g: &Group) -> (Comparison, Option<f64>) {
         let (t, all) = (&g.totals, &self.all.totals);
         let mut comparison = Comparison {
             against: Against::Applicants,
@@ -788,14 +838,15 @@ impl Context<'_> {
         if (t.judged as u64) < rule.min_group || ((all.judged - t.judged) as u64) < rule.min_group {
             comparison.level = Level::TooFew;
             comparison.note = Some(format!("{} decided applications in the group", t.judged));
-            return comparison;
+            return (comparison, None);
         }
         if all.granted_ore <= 0 {
             comparison.level = Level::CannotAssess;
             comparison.note = Some("nothing was granted in the scope".into());
-            return comparison;
+            return (comparison, None);
         }
         let share_judged = t.judged as f64 / all.judged as f64;
+        let mut share_sd = None;
         let total_sek = all.granted_ore as f64 / 100.0;
         let group_sek = t.granted_ore as f64 / 100.0;
         comparison.estimate = Some(100.0 * (group_sek / total_sek) / share_judged);
@@ -813,11 +864,12 @@ impl Context<'_> {
                 upper: index(group_sek + zq * z.sd),
             });
             comparison.p_value = Some(z.p_less);
+            share_sd = Some(z.sd / total_sek);
         } else {
             comparison.level = Level::CannotAssess;
             comparison.note = Some("every decided application got the same amount".into());
         }
-        comparison
+        (comparison, share_sd)
     }
 
     /// The group against the reference (`Some`) or against everyone else (`None`).

@@ -127,6 +127,20 @@ pub fn explain(lang: Language, rule: &Rule, finding: &Finding, figures: &Figures
                 number(lang, estimate, 0)
             ),
         },
+        Metric::FundingShare if c.against == Against::Baseline => match lang {
+            Language::Sv => format!(
+                "{label} fick {} av de beviljade kronorna mot {} av dem som kunde ha sökt; disparitetsindex {}{interval}.",
+                percent(lang, gv),
+                percent(lang, cv),
+                number(lang, estimate, 0)
+            ),
+            Language::En => format!(
+                "{label} received {} of the kronor granted against {} of those who could have applied; disparity index {}{interval}.",
+                percent(lang, gv),
+                percent(lang, cv),
+                number(lang, estimate, 0)
+            ),
+        },
         Metric::FundingShare => match lang {
             Language::Sv => format!(
                 "{label} fick {} av de beviljade kronorna med {} av de prövade ansökningarna; disparitetsindex {}{interval}.",

@@ -7,6 +7,7 @@
 //! (rows already stored come back as unchanged).
 
 pub mod csv_rows;
+pub mod giving360;
 pub mod jsonstat;
 pub mod ndjson;
 

@@ -64,6 +64,11 @@ pub struct Estimate {
 }
 
 /// The two-sided normal quantile for a confidence level (1.96 for 0.95); `None` outside (0, 1).
+/// The standard normal distribution function.
+pub fn normal_cdf(x: f64) -> f64 {
+    dist::normal_cdf(x)
+}
+
 pub fn z_two_sided(confidence: f64) -> Option<f64> {
     dist::two_sided_z(confidence)
 }
