@@ -255,6 +255,9 @@ impl Settings {
         if self.database.pool_size == 0 {
             return invalid("database.pool_size must be at least 1".into());
         }
+        if self.reports.min_cell < 2 {
+            return invalid("reports.min_cell must be at least 2".into());
+        }
         if !(0.5..=1.0).contains(&self.reports.dominance_share) {
             return invalid("reports.dominance_share must be in [0.5, 1]".into());
         }

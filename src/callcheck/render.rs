@@ -4,6 +4,8 @@
 use std::fmt::Write;
 
 use super::checks::{CheckReport, Verdict};
+use super::design::CallText;
+use super::text::wording::{self, Coding, Lang, WordLists};
 use crate::analysis::labels::Language;
 
 fn verdict_label(lang: Language, verdict: Verdict) -> &'static str {
@@ -71,9 +73,53 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// The report as one self-contained HTML page. Verdicts are words and symbols, not only
-/// colours, so the page reads in black-and-white print and for colour-blind readers.
-pub fn html(title: &str, report: &CheckReport) -> String {
+/// The call's text with every gender-coded word marked (masculine underlined solid, feminine
+/// dotted, and named in the title attribute), so the officer sees them in place.
+fn marked_text(report_lang: Language, text: &CallText) -> String {
+    let lists = WordLists::bundled();
+    let mut out = String::new();
+    for (lang, body) in [(Lang::Sv, &text.sv), (Lang::En, &text.en)] {
+        let Some(body) = body.as_deref().filter(|t| !t.trim().is_empty()) else {
+            continue;
+        };
+        let analysis = wording::analyse(body, lang, &lists, None);
+        let mut at = 0;
+        let mut marked = String::new();
+        for word in &analysis.occurrences {
+            let range = word.location.byte_range();
+            if range.start < at {
+                continue; // the same word coded twice: marked once
+            }
+            marked.push_str(&escape(&body[at..range.start]));
+            let (class, name) = match word.coding {
+                Coding::Masculine => ("m", report_lang.pick("maskulint kodat", "masculine-coded")),
+                Coding::Feminine => ("f", report_lang.pick("feminint kodat", "feminine-coded")),
+            };
+            let _ = write!(
+                marked,
+                "<mark class=\"{class}\" title=\"{name}\">{}</mark>",
+                escape(&body[range.clone()])
+            );
+            at = range.end;
+        }
+        marked.push_str(&escape(&body[at..]));
+        let _ = writeln!(
+            out,
+            "<section lang=\"{code}\"><h2>{heading} ({code})</h2><p class=\"text\">{marked}</p></section>",
+            code = lang.code(),
+            heading = report_lang.pick(
+                "Texten med kodade ord markerade",
+                "The text with coded words marked"
+            ),
+        );
+    }
+    out
+}
+
+/// The report as one self-contained HTML page, with the call's text marked where given.
+/// Verdicts are words and symbols, not only colours, so the page reads in black-and-white
+/// print and for colour-blind readers.
+pub fn html(title: &str, report: &CheckReport, text: Option<&CallText>) -> String {
     let lang = report.language;
     let mut rows = String::new();
     for check in &report.checks {
@@ -117,6 +163,10 @@ tr.fail .verdict {{ border-left: .4rem solid #b2182b; }}
 tr.warn .verdict {{ border-left: .4rem dashed #ef8a62; }}
 tr.pass .verdict {{ border-left: .4rem solid #2166ac; }}
 tr.cannot_assess .verdict {{ border-left: .4rem dotted #777; }}
+.text {{ white-space: pre-wrap; line-height: 1.6; }}
+mark {{ background: none; color: inherit; font-weight: bold; }}
+mark.m {{ text-decoration: underline solid 2px; }}
+mark.f {{ text-decoration: underline dotted 2px; }}
 @media print {{ body {{ margin: 0; }} }}
 </style>
 </head>
@@ -129,7 +179,7 @@ tr.cannot_assess .verdict {{ border-left: .4rem dotted #777; }}
 <tbody>
 {rows}</tbody>
 </table>
-</body>
+{marked}</body>
 </html>
 "#,
         code = lang.pick("sv", "en"),
@@ -152,5 +202,55 @@ tr.cannot_assess .verdict {{ border-left: .4rem dotted #777; }}
         verdict_h = lang.pick("Utfall", "Verdict"),
         why_h = lang.pick("Varför", "Why"),
         action_h = lang.pick("Åtgärd", "Action"),
+        marked = text.map(|t| marked_text(lang, t)).unwrap_or_default(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::callcheck::checks::{self, CheckInputs};
+    use crate::callcheck::design::CallDesign;
+
+    fn settings() -> crate::config::CallCheckSettings {
+        crate::config::Settings::load_from(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("config")
+                .as_path(),
+            "test",
+            figment::Figment::new(),
+        )
+        .expect("the test configuration")
+        .call_check
+    }
+
+    #[test]
+    fn the_page_marks_coded_words_in_place_and_escapes_the_text() {
+        let design = CallDesign {
+            text: CallText {
+                sv: Some("Vi söker en driven ledare <och> ett stöd för kvinnor.".into()),
+                en: None,
+            },
+            ..Default::default()
+        };
+        let settings = settings();
+        let report = checks::run(
+            &design,
+            &CheckInputs {
+                settings: &settings,
+                language: Language::En,
+                population: None,
+                earlier: None,
+            },
+        );
+        let page = html("Draft <1>", &report, Some(&design.text));
+        assert!(page.contains("<title>Draft &lt;1&gt;</title>"));
+        assert!(page.contains(r#"<mark class="m" title="masculine-coded">driven</mark>"#));
+        assert!(page.contains(r#"<mark class="m" title="masculine-coded">ledare</mark>"#));
+        assert!(page.contains(r#"<mark class="f" title="feminine-coded">kvinnor</mark>"#));
+        assert!(page.contains("&lt;och&gt;"), "the text is escaped");
+        assert_eq!(page.matches("<tr class=").count(), 8, "a row per check");
+        let text = super::text("Draft", &report);
+        assert!(text.contains("[WARN]") && text.contains("Gender-coded wording"));
+    }
 }

@@ -119,7 +119,7 @@ pub fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
     };
     let out = match args.format {
         Format::Text => render::text(&title, &report),
-        Format::Html => render::html(&title, &report),
+        Format::Html => render::html(&title, &report, Some(&draft.design.text)),
         Format::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
     match &args.output {

@@ -46,8 +46,20 @@ pub fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
             bar.tick();
         }
     };
-    let (report, body) = reports::create(&maker, &mut conn, org.id, "cli", args.request, &progress)
-        .map_err(super::evaluation_error)?;
+    let making = reports::Making {
+        action: "create",
+        format: args.format,
+    };
+    let (report, body) = reports::create(
+        &maker,
+        &mut conn,
+        org.id,
+        "cli",
+        args.request,
+        making,
+        &progress,
+    )
+    .map_err(super::evaluation_error)?;
     bar.finish_and_clear();
     let out = match args.format {
         Format::Json => body,

@@ -295,7 +295,14 @@ impl Policy for Administer {
     const ACTION: &'static str = "administer the organisation";
 }
 
-/// Supply baselines (population shares).
+/// Publish awarded grants as open data (360Giving).
+pub struct PublishOpenData;
+impl Policy for PublishOpenData {
+    const ROLES: &'static [Role] = &[Role::Auditor, Role::Admin];
+    const ACTION: &'static str = "export open grant data";
+}
+
+/// Write baselines and firm populations.
 pub struct ManageBaselines;
 impl Policy for ManageBaselines {
     const ROLES: &'static [Role] = &[Role::Admin, Role::CaseOfficer];

@@ -52,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(reports::get_report)
                 .service(reports::rerun_report)
                 .service(reports::audit_log)
+                .service(reports::export_360giving)
                 .service(applications::put_application)
                 .service(applications::put_decision)
                 .service(applications::get_application)

@@ -47,6 +47,7 @@ use super::handlers::*;
         reports::get_report,
         reports::rerun_report,
         reports::audit_log,
+        reports::export_360giving,
     ),
     modifiers(&BearerAuth, &ApiPrefix),
     tags(

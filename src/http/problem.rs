@@ -182,6 +182,13 @@ impl ResponseError for ApiError {
     }
 }
 
+/// For work in a transaction: a database error there is a storage error.
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        StorageError::from(error).into()
+    }
+}
+
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
         match error {

@@ -32,6 +32,8 @@ use crate::storage::{
 pub enum ImportFormat {
     Ndjson,
     Csv,
+    /// A 360Giving data package (awarded grants).
+    Giving360,
 }
 
 impl ImportFormat {
@@ -42,6 +44,7 @@ impl ImportFormat {
                 Some(Self::Ndjson)
             }
             "text/csv" => Some(Self::Csv),
+            "application/json" | "application/vnd.360giving+json" => Some(Self::Giving360),
             _ => None,
         }
     }
@@ -50,6 +53,7 @@ impl ImportFormat {
         match self {
             Self::Ndjson => "ndjson",
             Self::Csv => "csv",
+            Self::Giving360 => "360giving",
         }
     }
 }
@@ -222,6 +226,9 @@ impl Importer {
                 self.pipeline(format, org_id, scheme, ndjson::rows(body), on_batch)
             }
             ImportFormat::Csv => csv_rows::rows(body)
+                .map_err(|e| Box::new((Tally::default(), e)))
+                .and_then(|rows| self.pipeline(format, org_id, scheme, rows, on_batch)),
+            ImportFormat::Giving360 => giving360::rows(body)
                 .map_err(|e| Box::new((Tally::default(), e)))
                 .and_then(|rows| self.pipeline(format, org_id, scheme, rows, on_batch)),
         };

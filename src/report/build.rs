@@ -467,11 +467,6 @@ impl ReportMaker<'_> {
                 .filter(|e| e.group.iter().all(|g| g.value != UNKNOWN))
                 .max_by_key(|e| (e.sums.decided, std::cmp::Reverse(e.label.clone())))
                 .map(|e| (e.label.clone(), e.sums.clone(), e.cells));
-            let known_applications: i64 = entries
-                .iter()
-                .filter(|e| e.group.iter().all(|g| g.value != UNKNOWN))
-                .map(|e| e.sums.applications)
-                .sum();
             let mut rows = Vec::with_capacity(entries.len());
             for mut e in entries {
                 let baseline = result
@@ -493,19 +488,24 @@ impl ReportMaker<'_> {
                     reference.as_ref().map(|(l, s, c)| (l.as_str(), s, *c)),
                 );
                 if let Some(share) = baseline {
+                    // From the shown share only, so that it gives nothing hidden away.
                     row.baseline_share = Some(share);
-                    row.disparity_index = match row.applications.value {
-                        Some(n) if known_applications > 0 && share > 0.0 => {
-                            Figure::shown(100.0 * (n / known_applications as f64) / share)
-                        }
+                    row.disparity_index = match row.share_of_applicants.value {
+                        Some(part) if share > 0.0 => Figure::shown(100.0 * part / share),
                         Some(_) => Figure::none(),
-                        None => row.applications,
+                        None => row.share_of_applicants,
                     };
                 }
-                shown_groups.insert(
-                    e.group.clone(),
-                    !row.applications.is_suppressed() && !row.approved.is_suppressed(),
-                );
+                let whole = [
+                    row.applications,
+                    row.decided,
+                    row.approved,
+                    row.amount_applied,
+                    row.amount_granted,
+                ]
+                .iter()
+                .all(|f| !f.is_suppressed());
+                shown_groups.insert(e.group.clone(), whole);
                 rows.push(row);
             }
             out_tables.push(GroupTable {
@@ -534,13 +534,26 @@ impl ReportMaker<'_> {
         }
 
         let findings = report_findings(&result.outcome.findings, &shown_groups);
+        // The unknown count is the unknown group's figure in its dimension's table, as protected
+        // there; its reasons are shown only when it is.
         let unknowns = dims
             .iter()
             .zip(unknown)
-            .map(|(d, (n, reasons))| view.unknowns(*d, n, reasons))
+            .map(|(d, (_, reasons))| {
+                let shown = out_tables
+                    .iter()
+                    .find(|t| t.dimensions == [*d])
+                    .and_then(|t| {
+                        t.rows
+                            .iter()
+                            .find(|r| r.group.first().is_some_and(|g| g.value == UNKNOWN))
+                    })
+                    .map_or(Figure::shown(0.0), |r| r.applications);
+                view.unknowns(*d, shown, reasons)
+            })
             .collect();
         let overrides = overrides_in_scope(conn, org.id, call_ids.as_deref())?;
-        let summary = summary(lang, &total, &findings);
+        let summary = summary(lang, &total_row, &findings);
         Ok(Report {
             id: uuid::Uuid::new_v4().to_string(),
             created_at: crate::storage::now(),
@@ -749,13 +762,21 @@ impl Viewer<'_> {
         }
     }
 
-    /// Reasons too rare to show are folded into "other" until it is large enough too.
+    /// Reasons too rare to show are folded into "other" until it is large enough too; none are
+    /// shown where the count itself is not.
     fn unknowns(
         &self,
         dimension: Dimension,
-        n: i64,
+        applications: Figure,
         reasons: BTreeMap<String, i64>,
     ) -> UnknownCount {
+        if applications.value.is_none() {
+            return UnknownCount {
+                dimension,
+                applications,
+                reasons: Vec::new(),
+            };
+        }
         let small = |n: i64| n > 0 && n < self.min_cell;
         let mut sorted: Vec<(String, i64)> = reasons.into_iter().collect();
         sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -788,11 +809,7 @@ impl Viewer<'_> {
         }
         UnknownCount {
             dimension,
-            applications: if small(n) {
-                Figure::hidden(Suppression::SmallCount)
-            } else {
-                Figure::shown(n as f64)
-            },
+            applications,
             reasons,
         }
     }
@@ -828,7 +845,7 @@ fn report_findings(
     out.sort_by(|a, b| {
         a.level
             .cmp(&b.level)
-            .then_with(|| b.severity.cmp(&a.severity))
+            .then_with(|| a.severity.cmp(&b.severity))
             .then_with(|| a.rule.cmp(&b.rule))
             .then_with(|| a.label.cmp(&b.label))
     });
@@ -865,16 +882,30 @@ fn overrides_in_scope(
 }
 
 /// The plain sentences at the top: the scope's size, then what is skewed, how much, how sure.
-fn summary(lang: Language, total: &Sums, findings: &[ReportFinding]) -> Vec<String> {
-    let sek = explain::sek(lang, total.granted_ore as f64 / 100.0);
+fn summary(lang: Language, total: &GroupRow, findings: &[ReportFinding]) -> Vec<String> {
+    // The protected figures of the total row: a tiny scope says no more here than in its tables.
+    let count = |f: &Figure| match f.value {
+        Some(v) => format!("{v:.0}"),
+        None => lang.pick("(prickat)", "(suppressed)").to_owned(),
+    };
+    let sek = match total.amount_granted.value {
+        Some(v) => explain::sek(lang, v),
+        None => lang
+            .pick("(prickat belopp)", "(suppressed amount)")
+            .to_owned(),
+    };
     let mut out = vec![match lang {
         Language::Sv => format!(
             "{} ansökningar, varav {} beslutade och {} beviljade; {sek} beviljat.",
-            total.applications, total.decided, total.approved
+            count(&total.applications),
+            count(&total.decided),
+            count(&total.approved)
         ),
         Language::En => format!(
             "{} applications, {} decided and {} approved; {sek} granted.",
-            total.applications, total.decided, total.approved
+            count(&total.applications),
+            count(&total.decided),
+            count(&total.approved)
         ),
     }];
     let red = findings.iter().filter(|f| f.level == Level::Red).count();

@@ -125,7 +125,7 @@ pub struct GroupRow {
     /// The group's share of the eligible population, where a baseline gives one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline_share: Option<f64>,
-    /// 100 x share of applicants / baseline share.
+    /// 100 x share of applicants (as shown) / baseline share.
     pub disparity_index: Figure,
 }
 

@@ -55,6 +55,15 @@ fn audit(
     )
 }
 
+/// How a report came to be made, for the audit log.
+#[derive(Debug, Clone, Copy)]
+pub struct Making {
+    /// "create" or "rerun".
+    pub action: &'static str,
+    /// The format it was first handed out in.
+    pub format: Format,
+}
+
 /// Makes a report, stores it and records who made it; returns it with its stored JSON.
 pub fn create(
     maker: &ReportMaker,
@@ -62,6 +71,7 @@ pub fn create(
     org_id: i64,
     actor: &str,
     request: ReportRequest,
+    making: Making,
     progress: &dyn Fn(u64),
 ) -> Result<(Report, String), EvaluationError> {
     let org = orgs::find(conn, org_id)?.ok_or(StorageError::NotFound)?;
@@ -79,7 +89,7 @@ pub fn create(
             body: body.clone(),
         },
     )?;
-    audit(conn, org_id, actor, "create", &report, Format::Json)?;
+    audit(conn, org_id, actor, making.action, &report, making.format)?;
     Ok((report, body))
 }
 
@@ -138,7 +148,19 @@ pub fn rerun(
     };
     let earlier: Report = serde_json::from_str(&stored.body)
         .map_err(|e| StorageError::Config(format!("unreadable stored report: {e}")))?;
-    let (later, _) = create(maker, conn, org_id, actor, earlier.request.clone(), &|_| {})?;
+    let making = Making {
+        action: "rerun",
+        format: Format::Json,
+    };
+    let (later, _) = create(
+        maker,
+        conn,
+        org_id,
+        actor,
+        earlier.request.clone(),
+        making,
+        &|_| {},
+    )?;
     let levels = |r: &Report| -> BTreeMap<(String, String), Level> {
         r.findings
             .iter()

@@ -48,7 +48,7 @@ pub struct AuditEntry {
     pub at: NaiveDateTime,
     /// The token's subject.
     pub actor: String,
-    /// "create", "read" or "rerun".
+    /// "create", "read" or "rerun" (a report made again from a stored one's request).
     pub action: String,
     pub report_id: Option<String>,
     /// The report's scope as JSON.
@@ -162,4 +162,90 @@ pub fn scan(
         });
     }
     Ok(())
+}
+
+/// One awarded grant, for open-data export: the latest decision approved (or partly).
+#[derive(Debug, Clone)]
+pub struct AwardedRow {
+    pub external_id: String,
+    pub call_code: String,
+    pub call_title: String,
+    pub programme_code: String,
+    pub programme_name: String,
+    pub applicant_key: String,
+    /// The applicant facts as stored (JSON).
+    pub facts: String,
+    pub amount_applied_ore: i64,
+    pub amount_granted_ore: i64,
+    pub received_on: NaiveDate,
+    pub decided_on: NaiveDate,
+    pub gender: String,
+    pub background: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Every awarded grant of the organisation (optionally of some calls), by external id.
+pub fn awarded(
+    conn: &mut DbConnection,
+    org_id: i64,
+    call_ids: Option<&[i64]>,
+) -> StorageResult<Vec<AwardedRow>> {
+    use super::schema::{calls, programmes};
+    use applications as a;
+    type Row = (
+        (String, String, String, String, String, String, String),
+        (i64, Option<i64>, NaiveDate, Option<NaiveDate>),
+        (String, String, NaiveDateTime),
+    );
+    let mut query = a::table
+        .inner_join(calls::table.inner_join(programmes::table))
+        .filter(a::org_id.eq(org_id))
+        .filter(a::outcome.eq_any(["approved", "partly_approved"]))
+        .order(a::external_id)
+        .select((
+            (
+                a::external_id,
+                calls::code,
+                calls::title,
+                programmes::code,
+                programmes::name,
+                a::applicant_key,
+                a::facts,
+            ),
+            (
+                a::amount_applied_ore,
+                a::amount_granted_ore,
+                a::received_on,
+                a::decided_on,
+            ),
+            (a::gender, a::background, a::updated_at),
+        ))
+        .into_boxed();
+    if let Some(ids) = call_ids {
+        query = query.filter(a::call_id.eq_any(ids.to_vec()));
+    }
+    let rows: Vec<Row> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(t, (applied, granted, received_on, decided_on), (gender, background, updated_at))| {
+                AwardedRow {
+                    external_id: t.0,
+                    call_code: t.1,
+                    call_title: t.2,
+                    programme_code: t.3,
+                    programme_name: t.4,
+                    applicant_key: t.5,
+                    facts: t.6,
+                    amount_applied_ore: applied,
+                    amount_granted_ore: granted.unwrap_or(0),
+                    received_on,
+                    decided_on: decided_on.unwrap_or(received_on),
+                    gender,
+                    background,
+                    updated_at,
+                }
+            },
+        )
+        .collect())
 }

@@ -19,6 +19,7 @@ use crate::http::problem::ApiError;
 use crate::services::callchecks::{Publication, publication};
 use crate::storage::StorageError;
 use crate::storage::programmes::{self, CallChanges, CallWithProgramme, NewCall};
+use diesel::Connection;
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -275,6 +276,8 @@ pub async fn patch_call(
     let updated = state
         .db
         .run(move |conn| -> Result<CallWithProgramme, ApiError> {
+            // One transaction: the publication check and the change see the same version.
+            conn.transaction(|conn| {
             let current = programmes::find_call(conn, org_id, id)?
                 .ok_or_else(|| ApiError::NotFound("no such call".into()))?;
             let opens = body.opens_on.unwrap_or(current.call.opens_on);
@@ -334,6 +337,7 @@ pub async fn patch_call(
             }
             programmes::update_call(conn, &current.call, &changes)?;
             Ok(programmes::find_call(conn, org_id, id)?.ok_or(StorageError::NotFound)?)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(CallView::from(updated)))

@@ -60,7 +60,8 @@ impl From<ImportError> for ApiError {
 }
 
 /// Import applications in bulk: NDJSON (`application/x-ndjson`, one application with its
-/// `externalId` per line) or CSV (`text/csv`, see docs/api.md for the columns). Every row is
+/// `externalId` per line), CSV (`text/csv`, see docs/api.md for the columns) or a 360Giving
+/// data package of awarded grants (`application/json`). Every row is
 /// validated on its own; accepted rows are committed, rejected rows change nothing, and
 /// re-sending a file creates no duplicates.
 #[utoipa::path(tag = "applications",
@@ -83,7 +84,10 @@ pub async fn post_import(
         .as_deref()
         .and_then(ImportFormat::from_media_type)
         .ok_or_else(|| {
-            ApiError::UnsupportedMediaType("send application/x-ndjson or text/csv (UTF-8)".into())
+            ApiError::UnsupportedMediaType(
+                "send application/x-ndjson, text/csv (UTF-8) or a 360Giving package as application/json"
+                    .into(),
+            )
         })?;
     let limit = state.settings.server.import_limit_bytes;
     let declared = req

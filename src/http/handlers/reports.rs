@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::http::AppState;
-use crate::http::auth::{Administer, Authorized, Report as ReportPolicy};
+use crate::http::auth::{Administer, Authorized, PublishOpenData, Report as ReportPolicy};
 use crate::http::extract::{ApiJson, Page, PageQuery, cursor};
 use crate::http::handlers::evaluations::evaluator;
 use crate::http::idempotency::{Created, body_hash, once};
@@ -14,7 +14,7 @@ use crate::http::problem::ApiError;
 use crate::report::build::ReportMaker;
 use crate::report::model::{Report, ReportRequest};
 use crate::report::{csv, html};
-use crate::services::reports::{self, Comparison, Format};
+use crate::services::reports::{self, Comparison, Format, Making};
 use crate::storage::reports as stored;
 
 fn maker(state: &AppState) -> ReportMaker<'_> {
@@ -48,12 +48,17 @@ pub async fn create_report(
         let (report, body) = state
             .db
             .run(move |conn| -> Result<(Report, String), ApiError> {
+                let making = Making {
+                    action: "create",
+                    format: Format::Json,
+                };
                 Ok(reports::create(
                     &maker(&app),
                     conn,
                     org_id,
                     &subject,
                     request,
+                    making,
                     &|_| {},
                 )?)
             })
@@ -139,7 +144,7 @@ pub async fn get_report(
 /// what changed.
 #[utoipa::path(tag = "reports", params(("id" = String, Path)),
     responses(
-        (status = 200, body = Comparison),
+        (status = 201, body = Comparison, description = "the new report is at Location"),
         (status = 404, body = crate::http::problem::Problem),
     ), security(("bearer" = [])))]
 #[post("/reports/{id}/rerun")]
@@ -157,7 +162,12 @@ pub async fn rerun_report(
         })
         .await?
         .ok_or_else(|| ApiError::NotFound("no such report".into()))?;
-    Ok(HttpResponse::Ok().json(comparison))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/reports/{}", comparison.later),
+        ))
+        .json(comparison))
 }
 
 /// One line of the audit log.
@@ -223,4 +233,112 @@ pub async fn audit_log(
         })
         .collect();
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExportQuery {
+    /// Only this programme's grants.
+    pub programme: Option<String>,
+    /// Only this call's grants.
+    pub call: Option<String>,
+    /// Add the DEI extension (leadership) to grants to organisations; never to individuals.
+    pub dei: Option<bool>,
+}
+
+/// Awarded grants as a 360Giving 1.4 data package, for publishing open grant data. Recipients
+/// are pseudonymous (Equal Terms holds no organisation numbers or names); DEI details only on
+/// request and never for grants to individuals (sole traders). Recorded in the audit log.
+#[utoipa::path(tag = "reports", params(ExportQuery),
+    responses(
+        (status = 200, description = "a 360Giving data package", body = Object),
+        (status = 404, description = "no awarded grants in the scope", body = crate::http::problem::Problem),
+        (status = 422, body = crate::http::problem::Problem),
+    ), security(("bearer" = [])))]
+#[get("/export/360giving")]
+pub async fn export_360giving(
+    caller: Authorized<PublishOpenData>,
+    state: web::Data<AppState>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    use crate::ingest::giving360::{self, AwardedGrant, Funder};
+    use crate::services::evaluations::{EvaluationRequest, scope_calls};
+    let query = query.into_inner();
+    let (org_id, subject) = (caller.org_id, caller.subject.clone());
+    let package = state
+        .db
+        .run(move |conn| -> Result<serde_json::Value, ApiError> {
+            let org = crate::storage::orgs::find(conn, org_id)?
+                .ok_or_else(|| ApiError::NotFound("no such organisation".into()))?;
+            let scope = EvaluationRequest {
+                programme: query.programme.clone(),
+                call: query.call.clone(),
+                ..Default::default()
+            };
+            let calls = scope_calls(conn, org_id, &scope)?;
+            let grants: Vec<AwardedGrant> = stored::awarded(conn, org_id, calls.as_deref())?
+                .into_iter()
+                .map(|row| {
+                    let facts: serde_json::Value =
+                        serde_json::from_str(&row.facts).unwrap_or_default();
+                    let text = |key: &str| facts[key].as_str().map(str::to_owned);
+                    AwardedGrant {
+                        legal_form: text("legalForm"),
+                        municipality: text("municipality"),
+                        external_id: row.external_id,
+                        call_code: row.call_code,
+                        call_title: row.call_title,
+                        programme_code: row.programme_code,
+                        programme_name: row.programme_name,
+                        applicant_key: row.applicant_key,
+                        amount_applied_ore: row.amount_applied_ore,
+                        amount_granted_ore: row.amount_granted_ore,
+                        received_on: row.received_on,
+                        decided_on: row.decided_on,
+                        gender: row.gender,
+                        background: row.background,
+                        updated_at: row.updated_at,
+                    }
+                })
+                .collect();
+            if grants.is_empty() {
+                return Err(ApiError::NotFound(
+                    "no awarded grants in this scope: a 360Giving package needs at least one"
+                        .into(),
+                ));
+            }
+            // The organisation's own identifiers until it registers a 360Giving prefix.
+            let funder = Funder {
+                id: format!("XI-EQT-{}", org.code),
+                name: org.name.clone(),
+            };
+            let now = crate::storage::now();
+            let package = giving360::package(
+                &funder,
+                &format!("360G-{}", org.code),
+                &grants,
+                query.dei.unwrap_or(false),
+                now,
+            );
+            stored::record(
+                conn,
+                &stored::AuditEntry {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    org_id,
+                    at: now,
+                    actor: subject,
+                    action: "export".into(),
+                    report_id: None,
+                    scope: serde_json::to_string(&serde_json::json!({
+                        "programme": query.programme, "call": query.call,
+                        "dei": query.dei.unwrap_or(false), "grants": grants.len(),
+                    }))
+                    .expect("a scope serialises"),
+                    format: "360giving".into(),
+                },
+            )?;
+            Ok(package)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(package))
 }
