@@ -7,6 +7,7 @@ use super::checks::{CheckReport, Verdict};
 use super::design::CallText;
 use super::text::wording::{self, Coding, Lang, WordLists};
 use crate::analysis::labels::Language;
+use crate::report::svg::escape;
 
 fn verdict_label(lang: Language, verdict: Verdict) -> &'static str {
     match verdict {
@@ -54,21 +55,6 @@ pub fn text(title: &str, report: &CheckReport) -> String {
             let _ = writeln!(out, "       -> {action}");
         }
         out.push('\n');
-    }
-    out
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
     }
     out
 }

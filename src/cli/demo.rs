@@ -69,7 +69,7 @@ pub fn run(settings: Settings, applications: usize, skew: bool, serve: bool) -> 
              \n  curl -s -H \"Authorization: Bearer {integrator}\" {base}/api/v1/calls?limit=3\
              \n  curl -s -H \"Authorization: Bearer {integrator}\" {base}/api/v1/applications/REG-FS-2016-1-0000001\
              \n  curl -s -X POST -H \"Authorization: Bearer {officer}\" \"{base}/api/v1/calls/{draft_id}/checks?language=en\"\
-             \n  equal-terms evaluate --org {DEMO_ORG} --programme REG-FS\
+             \n  equal-terms evaluate --org {DEMO_ORG} --dimensions gender,background,municipality --depth 3\
              \n\nStop with Ctrl-C.\n"
         )?;
         drop(out);

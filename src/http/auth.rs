@@ -281,7 +281,7 @@ impl Policy for Evaluate {
     const ACTION: &'static str = "evaluate allocation";
 }
 
-/// Make and read reports, export open data.
+/// Make and read reports.
 pub struct Report;
 impl Policy for Report {
     const ROLES: &'static [Role] = &[Role::Auditor];

@@ -91,7 +91,7 @@
 //!   imported applications are therefore zero.)
 //! - `amountApplied` is `amountAppliedFor`, which Equal Terms requires and 360Giving does not: a
 //!   grant without it is refused rather than given an invented amount.
-//! - `decision` is `approved`, `amountGranted` the `amountAwarded` (which must be more than zero),
+//! - `decision` is `approved` (`partly_approved` when less than applied for), `amountGranted` the `amountAwarded` (which must be more than zero),
 //!   `decidedOn` the `awardDate`. 360Giving carries awards only, never rejections.
 //! - `currency` must be SEK, the only currency Equal Terms accepts.
 //! - `applicant.municipality` is a `beneficiaryLocation` `geoCode` of four digits (in a location

@@ -12,4 +12,4 @@ pub mod csv;
 pub mod html;
 pub mod model;
 pub mod suppress;
-mod svg;
+pub(crate) mod svg;

@@ -48,7 +48,8 @@ pub struct AuditEntry {
     pub at: NaiveDateTime,
     /// The token's subject.
     pub actor: String,
-    /// "create", "read" or "rerun" (a report made again from a stored one's request).
+    /// "create", "read", "rerun" (a report made again from a stored one's request) or
+    /// "export" (open grant data).
     pub action: String,
     pub report_id: Option<String>,
     /// The report's scope as JSON.

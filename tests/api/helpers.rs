@@ -303,3 +303,44 @@ pub async fn assert_problem(
     }
     body
 }
+
+/// Loads a synthetic history (`applications` rows, `seed`) through the API: its programmes and
+/// calls, then one NDJSON import, every row accepted.
+pub async fn load_synthetic(app: &TestApp, applications: usize, seed: u64) {
+    let admin = app.token(ORG, Role::Admin);
+    let token = app.integrator();
+    let config = equal_terms::synth::SynthConfig {
+        seed,
+        applications,
+        ..Default::default()
+    };
+    for (code, name) in &config.programmes {
+        app.post_json(
+            "/api/v1/programmes",
+            &admin,
+            &json!({"code": code, "name": name}),
+        )
+        .await;
+    }
+    for call in config.calls() {
+        app.post_json(
+            "/api/v1/calls",
+            &token,
+            &json!({"programmeCode": call.programme_code, "code": call.code, "title": call.title,
+                    "opensOn": call.opens_on, "closesOn": call.closes_on,
+                    "budget": {"amount": call.budget.to_decimal_string()}}),
+        )
+        .await;
+    }
+    let body: String = config
+        .applications()
+        .map(|row| serde_json::to_string(&row).unwrap() + "\n")
+        .collect();
+    let summary: Value = app
+        .import(&token, "application/x-ndjson", body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["rejected"], 0, "{summary}");
+}

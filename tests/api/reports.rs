@@ -6,50 +6,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use equal_terms::http::auth::Role;
-use equal_terms::synth::SynthConfig;
 use serde_json::{Value, json};
 
-use crate::helpers::{ORG, OTHER_ORG, TestApp, assert_problem, spawn};
-
-/// A fixed history: 1,500 applications over three programmes (seed 11).
-async fn load(app: &TestApp, applications: usize, seed: u64) {
-    let admin = app.token(ORG, Role::Admin);
-    let token = app.integrator();
-    let config = SynthConfig {
-        seed,
-        applications,
-        ..Default::default()
-    };
-    for (code, name) in &config.programmes {
-        app.post_json(
-            "/api/v1/programmes",
-            &admin,
-            &json!({"code": code, "name": name}),
-        )
-        .await;
-    }
-    for call in config.calls() {
-        app.post_json(
-            "/api/v1/calls",
-            &token,
-            &json!({"programmeCode": call.programme_code, "code": call.code, "title": call.title,
-                    "opensOn": call.opens_on, "closesOn": call.closes_on,
-                    "budget": {"amount": call.budget.to_decimal_string()}}),
-        )
-        .await;
-    }
-    let body: String = config
-        .applications()
-        .map(|row| serde_json::to_string(&row).unwrap() + "\n")
-        .collect();
-    let summary: Value = app
-        .import(&token, "application/x-ndjson", body)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(summary["rejected"], 0, "{summary}");
-}
+use crate::helpers::{ORG, OTHER_ORG, TestApp, assert_problem, load_synthetic as load, spawn};
 
 const REQUEST: &str =
     r#"{"dimensions": ["gender", "background", "ageBand"], "depth": 2, "language": "en"}"#;
