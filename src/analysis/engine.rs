@@ -301,13 +301,12 @@ struct Context<'a> {
     ruleset: &'a RuleSet,
     baselines: &'a Baselines,
     options: &'a EvaluationOptions,
-    all: &'a Group,
-    profiles: &'a Profiles,
-    /// Per combination: the profiles of each group.
-    members: &'a [rustc_hash::FxHashMap<Vec<u16>, Vec<u32>>],
-    // Scratch and caches: each thread of an evaluation has its own.
+    all: Group,
     all_hist: HashMap<Measure, Rc<Vec<(u32, u64)>>>,
     merger: Merger,
+    profiles: Profiles,
+    /// Per combination: the profiles of each group.
+    members: Vec<rustc_hash::FxHashMap<Vec<u16>, Vec<u32>>>,
     hist_cache: HistCache,
 }
 
@@ -324,44 +323,35 @@ pub fn evaluate(
     let (all, combos) = group(set, options.depth);
     let mut merger = Merger::default();
     let profiles = Profiles::build(set, &mut merger);
-    let members: Vec<_> = combos.iter().map(|c| profiles.members(c)).collect();
-    let context = || Context {
+    let members = combos.iter().map(|c| profiles.members(c)).collect();
+    let mut ctx = Context {
         set,
         ruleset,
         baselines,
         options,
-        all: &all,
-        profiles: &profiles,
-        members: &members,
+        all,
         all_hist: HashMap::new(),
-        merger: Merger::default(),
+        merger,
+        profiles,
+        members,
         hist_cache: Default::default(),
     };
+    let mut findings = Vec::new();
+    let mut pending = Vec::new();
+    let mut references = Vec::new();
     let mut groups = Vec::new();
     let mut group_index: HashMap<(usize, Vec<u16>), usize> = HashMap::new();
-    {
-        let ctx = context();
-        for (c, combo) in combos.iter().enumerate() {
-            for g in combo.groups.values() {
-                group_index.insert((c, g.key.clone()), groups.len());
-                groups.push(ctx.group_entry(combo, g));
-            }
+    for (c, combo) in combos.iter().enumerate() {
+        for g in combo.groups.values() {
+            group_index.insert((c, g.key.clone()), groups.len());
+            groups.push(ctx.group_entry(combo, g));
         }
     }
-    // Every rule over every combination, on two threads: each (combination, rule) is judged on
-    // its own, and the results are put back in order, so the outcome does not depend on how the
-    // work was shared.
-    let work: Vec<(usize, usize)> = (0..combos.len())
-        .flat_map(|c| (0..ruleset.rules.len()).map(move |r| (c, r)))
-        .collect();
-    let judge_items = |items: Vec<(usize, usize)>| {
-        let mut ctx = context();
-        items
-            .into_iter()
-            .map(|(c, r)| {
-                let (combo, rule) = (&combos[c], &ruleset.rules[r]);
-                let reference = ctx.choose_reference(combo, rule);
-                let used = rule.metric.compares_groups().then(|| ReferenceUsed {
+    for (c, combo) in combos.iter().enumerate() {
+        for rule in &ruleset.rules {
+            let reference = ctx.choose_reference(combo, rule);
+            if rule.metric.compares_groups() {
+                references.push(ReferenceUsed {
                     rule: rule.id.clone(),
                     dimensions: combo
                         .dimensions
@@ -371,42 +361,21 @@ pub fn evaluate(
                     group: reference.key.as_ref().map(|k| ctx.group_values(combo, k)),
                     policy: reference.policy.clone(),
                 });
-                let found: Vec<Finding> = combo
-                    .groups
-                    .values()
-                    .map(|g| {
-                        let index = group_index[&(c, g.key.clone())];
-                        ctx.finding(c, combo, rule, g, &reference, index, &groups[index].label)
-                    })
-                    .collect();
-                ((c, r), used, found)
-            })
-            .collect::<Vec<_>>()
-    };
-    let (even, odd): (Vec<_>, Vec<_>) = work.iter().enumerate().partition(|(i, _)| i % 2 == 0);
-    let strip = |v: Vec<(usize, &(usize, usize))>| v.into_iter().map(|(_, w)| *w).collect();
-    let (mut judged, other) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| judge_items(strip(odd)));
-        let mine = judge_items(strip(even));
-        (mine, other.join().expect("an evaluation thread panicked"))
-    });
-    judged.extend(other);
-    judged.sort_by_key(|(key, _, _)| *key);
-    let mut findings = Vec::new();
-    let mut pending = Vec::new();
-    let mut references = Vec::new();
-    for (_, used, found) in judged {
-        references.extend(used);
-        for finding in found {
-            for (i, comparison) in finding.comparisons.iter().enumerate() {
-                if comparison.p_value.is_some() {
-                    pending.push(Pending {
-                        finding: findings.len(),
-                        comparison: i,
-                    });
-                }
             }
-            findings.push(finding);
+            for g in combo.groups.values() {
+                let index = group_index[&(c, g.key.clone())];
+                let finding =
+                    ctx.finding(c, combo, rule, g, &reference, index, &groups[index].label);
+                for (i, comparison) in finding.comparisons.iter().enumerate() {
+                    if comparison.p_value.is_some() {
+                        pending.push(Pending {
+                            finding: findings.len(),
+                            comparison: i,
+                        });
+                    }
+                }
+                findings.push(finding);
+            }
         }
     }
     let correction = options.correction.unwrap_or(ruleset.correction);
