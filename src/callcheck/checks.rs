@@ -30,6 +30,18 @@ pub enum Verdict {
     Fail,
 }
 
+impl Verdict {
+    /// The verdict as the API writes it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::CannotAssess => "cannot_assess",
+            Self::Warn => "warn",
+            Self::Fail => "fail",
+        }
+    }
+}
+
 /// The checks, in the order they are reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -52,6 +64,20 @@ pub struct Bilingual {
 }
 
 impl CheckId {
+    /// The check's id as the API writes it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::EligibilityExclusion => "eligibility-exclusion",
+            Self::EarlierCalls => "earlier-calls",
+            Self::GenderCodedWording => "gender-coded-wording",
+            Self::PlainLanguage => "plain-language",
+            Self::TargetGroups => "target-groups",
+            Self::Reach => "reach",
+            Self::AssessmentPanel => "assessment-panel",
+            Self::FollowUp => "follow-up",
+        }
+    }
+
     /// The check's title and what it asks, in Swedish and English.
     fn describe(self) -> (Bilingual, Bilingual) {
         let (title_sv, title_en, sv, en) = match self {
@@ -983,4 +1009,33 @@ fn follow_up(design: &CallDesign, lang: Language) -> CheckResult {
         ),
     };
     result(id, Verdict::Pass, why, None, details)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_the_serde_names() {
+        for v in [
+            Verdict::Pass,
+            Verdict::CannotAssess,
+            Verdict::Warn,
+            Verdict::Fail,
+        ] {
+            assert_eq!(serde_json::to_value(v).unwrap(), v.code());
+        }
+        for id in [
+            CheckId::EligibilityExclusion,
+            CheckId::EarlierCalls,
+            CheckId::GenderCodedWording,
+            CheckId::PlainLanguage,
+            CheckId::TargetGroups,
+            CheckId::Reach,
+            CheckId::AssessmentPanel,
+            CheckId::FollowUp,
+        ] {
+            assert_eq!(serde_json::to_value(id).unwrap(), id.code());
+        }
+    }
 }

@@ -120,10 +120,7 @@ pub fn html(title: &str, report: &CheckReport, text: Option<&CallText>) -> Strin
             "<tr class=\"{class}\"><th scope=\"row\">{name}<div class=\"ask\">{ask}</div></th>\
              <td class=\"verdict\"><span aria-hidden=\"true\">{symbol}</span> {verdict}</td>\
              <td>{why}</td><td>{action}</td></tr>",
-            class = serde_json::to_value(check.verdict)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            class = check.verdict.code(),
             name = escape(lang.pick(&check.title.sv, &check.title.en)),
             ask = escape(lang.pick(&check.explanation.sv, &check.explanation.en)),
             verdict = verdict_label(lang, check.verdict),

@@ -16,7 +16,7 @@ use crate::domain::application::Outcome;
 use crate::domain::tagging::{Dimension, UNKNOWN};
 use crate::services::evaluations::{EvaluationError, EvaluationRequest, Evaluator, scope_calls};
 use crate::storage::reports::{self, ReportRow};
-use crate::storage::{DbConnection, callchecks, orgs, programmes};
+use crate::storage::{DbConnection, callchecks, orgs};
 
 /// Sums of one group (or one group in one period).
 #[derive(Debug, Clone, Default)]
@@ -277,7 +277,8 @@ impl ReportMaker<'_> {
         let mut groups: Vec<BTreeMap<Vec<String>, Sums>> = vec![BTreeMap::new(); combos.len()];
         let mut trend: Vec<BTreeMap<(String, String), Sums>> = vec![BTreeMap::new(); dims.len()];
         let mut period_totals: BTreeMap<String, Sums> = BTreeMap::new();
-        let mut unknown: Vec<(i64, BTreeMap<String, i64>)> = vec![(0, BTreeMap::new()); dims.len()];
+        // Per dimension: why applications are unknown on it (their count is in the tables).
+        let mut unknown: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); dims.len()];
         let mut digest = 0u128;
         let mut latest = None;
         let mut read = 0u64;
@@ -309,8 +310,7 @@ impl ReportMaker<'_> {
                     .or_default()
                     .add(&row, false);
                 if value == UNKNOWN {
-                    unknown[i].0 += 1;
-                    *unknown[i].1.entry(unknown_reason(&row, *d)).or_default() += 1;
+                    *unknown[i].entry(unknown_reason(&row, *d)).or_default() += 1;
                 }
             }
             read += 1;
@@ -466,7 +466,7 @@ impl ReportMaker<'_> {
                 .iter()
                 .filter(|e| e.group.iter().all(|g| g.value != UNKNOWN))
                 .max_by_key(|e| (e.sums.decided, std::cmp::Reverse(e.label.clone())))
-                .map(|e| (e.label.clone(), e.sums.clone(), e.cells));
+                .map(|e| (e.label.clone(), e.cells));
             let mut rows = Vec::with_capacity(entries.len());
             for mut e in entries {
                 let baseline = result
@@ -485,7 +485,7 @@ impl ReportMaker<'_> {
                     &mut e.sums,
                     e.cells,
                     total_cells,
-                    reference.as_ref().map(|(l, s, c)| (l.as_str(), s, *c)),
+                    reference.as_ref().map(|(l, c)| (l.as_str(), *c)),
                 );
                 if let Some(share) = baseline {
                     // From the shown share only, so that it gives nothing hidden away.
@@ -539,7 +539,7 @@ impl ReportMaker<'_> {
         let unknowns = dims
             .iter()
             .zip(unknown)
-            .map(|(d, (_, reasons))| {
+            .map(|(d, reasons)| {
                 let shown = out_tables
                     .iter()
                     .find(|t| t.dimensions == [*d])
@@ -683,7 +683,7 @@ impl Viewer<'_> {
         sums: &mut Sums,
         cells: Cells,
         total_cells: Cells,
-        reference: Option<(&str, &Sums, Cells)>,
+        reference: Option<(&str, Cells)>,
     ) -> GroupRow {
         let applications = self.count(cells.applications);
         let decided = self.count(cells.decided);
@@ -705,7 +705,7 @@ impl Viewer<'_> {
             ),
         };
         let (approval_ratio, reference_label) = match reference {
-            Some((ref_label, _, ref_cells)) if !group.is_empty() => {
+            Some((ref_label, ref_cells)) if !group.is_empty() => {
                 let ref_rate = self.rate(
                     self.count(ref_cells.approved),
                     self.count(ref_cells.decided),
@@ -857,28 +857,16 @@ fn overrides_in_scope(
     org_id: i64,
     call_ids: Option<&[i64]>,
 ) -> Result<Vec<CallOverride>, EvaluationError> {
-    let ids = match call_ids {
-        Some(ids) => ids.to_vec(),
-        None => programmes::call_ids(conn, org_id)?,
-    };
-    let mut out = Vec::new();
-    for id in ids {
-        let overrides = callchecks::overrides_of_call(conn, org_id, id)?;
-        if overrides.is_empty() {
-            continue;
-        }
-        let code = programmes::find_call(conn, org_id, id)?
-            .map(|c| c.call.code)
-            .unwrap_or_default();
-        out.extend(overrides.into_iter().map(|o| CallOverride {
-            call: code.clone(),
+    Ok(callchecks::overrides_in(conn, org_id, call_ids)?
+        .into_iter()
+        .map(|(o, call)| CallOverride {
+            call,
             call_version: o.call_version,
             reason: o.reason,
             created_at: o.created_at,
             created_by: o.created_by,
-        }));
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// The plain sentences at the top: the scope's size, then what is skewed, how much, how sure.

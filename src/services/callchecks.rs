@@ -116,7 +116,7 @@ impl CallChecker<'_> {
                 org_id,
                 call_id: check.call_id,
                 call_version: check.call_version,
-                verdict: verdict_code(&check.report),
+                verdict: check.report.verdict.code().to_owned(),
                 created_at: check.created_at,
                 created_by: check.created_by.clone(),
                 body: body.clone(),
@@ -232,13 +232,6 @@ impl CallChecker<'_> {
     }
 }
 
-fn verdict_code(report: &CheckReport) -> String {
-    serde_json::to_value(report.verdict)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 /// The design stored with a call.
 pub fn design_of(call: &CallWithProgramme) -> StorageResult<CallDesign> {
     serde_json::from_str(&call.call.design)
@@ -278,7 +271,7 @@ pub fn publication(
     let Some(newest) = checks.iter().find(|c| c.call_version == version) else {
         return Ok(Publication::Unchecked { version });
     };
-    if newest.verdict != "fail" {
+    if newest.verdict != checks::Verdict::Fail.code() {
         return Ok(Publication::Allowed);
     }
     let overridden = callchecks::overrides_of_call(conn, org_id, call.call.id)?
@@ -294,12 +287,7 @@ pub fn publication(
         .checks
         .iter()
         .filter(|c| c.verdict == checks::Verdict::Fail)
-        .map(|c| {
-            serde_json::to_value(c.id)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
-        })
+        .map(|c| c.id.code().to_owned())
         .collect();
     Ok(Publication::Failed {
         version,

@@ -76,6 +76,30 @@ pub fn overrides_of_call(
         .load(conn)?)
 }
 
+/// Every override of the organisation's calls (optionally only some), with the call's code, by
+/// call and then oldest first: one query however many calls there are.
+pub fn overrides_in(
+    conn: &mut DbConnection,
+    org_id: i64,
+    call_ids: Option<&[i64]>,
+) -> StorageResult<Vec<(StoredOverride, String)>> {
+    use super::schema::calls;
+    let mut query = call_overrides::table
+        .inner_join(calls::table)
+        .filter(call_overrides::org_id.eq(org_id))
+        .order((
+            call_overrides::call_id,
+            call_overrides::created_at,
+            call_overrides::id,
+        ))
+        .select((StoredOverride::as_select(), calls::code))
+        .into_boxed();
+    if let Some(ids) = call_ids {
+        query = query.filter(call_overrides::call_id.eq_any(ids.to_vec()));
+    }
+    Ok(query.load(conn)?)
+}
+
 /// Stores the population of one region and year, replacing an earlier upload of the same.
 pub fn put_population(
     conn: &mut DbConnection,

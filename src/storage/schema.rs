@@ -155,6 +155,7 @@ diesel::joinable!(tag_schemes -> organisations (org_id));
 diesel::joinable!(programmes -> organisations (org_id));
 diesel::joinable!(calls -> programmes (programme_id));
 diesel::joinable!(applications -> calls (call_id));
+diesel::joinable!(call_overrides -> calls (call_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,

@@ -159,10 +159,7 @@ fn changes(before: &CheckReport, after: &CheckReport) -> Vec<VerdictChange> {
         .filter_map(|now| {
             let then = before.checks.iter().find(|c| c.id == now.id)?;
             (then.verdict != now.verdict).then(|| VerdictChange {
-                check: serde_json::to_value(now.id)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                check: now.id.code().to_owned(),
                 from: then.verdict,
                 to: now.verdict,
             })
