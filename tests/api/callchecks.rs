@@ -236,6 +236,20 @@ async fn a_turnover_floor_that_excludes_women_run_firms_fails_and_names_the_rule
     assert_eq!(history["overrides"][0]["callVersion"], 1);
     let published = patch(&app, id, json!({"status": "published"})).await;
     assert_eq!(published.status(), 200);
+    // Reports on the programme show the override.
+    let auditor = app.token(ORG, Role::Auditor);
+    let report: Value = app
+        .post_json(
+            "/api/v1/reports",
+            &auditor,
+            &json!({"programme": "REG-FS", "dimensions": ["gender"], "depth": 1}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["overrides"][0]["call"], "FLOOR-1", "{report}");
+    assert_eq!(report["overrides"][0]["reason"], reason);
 }
 
 #[actix_web::test]
