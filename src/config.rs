@@ -54,6 +54,7 @@ pub struct Settings {
     pub imports: ImportSettings,
     pub tagging: TaggingSettings,
     pub rules: RuleSettings,
+    pub evaluations: EvaluationSettings,
     pub reports: ReportSettings,
     pub call_check: CallCheckSettings,
     /// Which environment file was layered in; set by the loader, not a configuration key.
@@ -135,6 +136,13 @@ pub struct TaggingSettings {
 pub struct RuleSettings {
     pub dir: PathBuf,
     pub default_ruleset: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationSettings {
+    /// Organisations' statistics cubes a server keeps in memory (0: read afresh each time).
+    pub cached_cubes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

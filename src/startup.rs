@@ -15,6 +15,7 @@ use crate::domain::applicant::Pseudonymiser;
 use crate::http::auth::{Authenticator, OrgCache};
 use crate::http::{AppState, configure, extractor_configs, middleware::request_context};
 use crate::storage::Database;
+use crate::storage::cells::CubeCache;
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -44,6 +45,7 @@ impl Application {
             keys: Pseudonymiser::new(settings.pseudonym.secret.expose().as_bytes()),
             db,
             orgs: OrgCache::default(),
+            cubes: CubeCache::new(settings.evaluations.cached_cubes),
             settings: Arc::new(settings),
         });
         let workers = state.settings.server.workers;

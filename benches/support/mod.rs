@@ -106,8 +106,21 @@ impl Server {
             .status()
             .unwrap();
         assert!(status.success());
+        Self::serve(database_url, data_dir, port, &[])
+    }
+
+    /// Another server on a database `start` prepared, with extra settings
+    /// (`EQUAL_TERMS__SECTION__KEY`, value).
+    pub fn serve(
+        database_url: &str,
+        data_dir: &Path,
+        port: u16,
+        settings: &[(&str, &str)],
+    ) -> Server {
+        let bin = env!("CARGO_BIN_EXE_equal-terms");
         let mut serve = Command::new(bin);
         env(&mut serve, database_url, data_dir);
+        serve.envs(settings.iter().copied());
         let child = serve
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .stdout(Stdio::null())

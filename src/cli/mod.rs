@@ -350,6 +350,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let evaluator = Evaluator {
                 rules_dir: &settings.rules.dir,
                 default_ruleset: &settings.rules.default_ruleset,
+                cubes: None,
             };
             let evaluated = evaluator
                 .evaluate(&mut conn, org.id, "cli", request)

@@ -32,6 +32,7 @@ pub fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
         evaluator: Evaluator {
             rules_dir: &settings.rules.dir,
             default_ruleset: &settings.rules.default_ruleset,
+            cubes: None,
         },
         settings: &settings.reports,
     };

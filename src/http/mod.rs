@@ -25,6 +25,8 @@ pub struct AppState {
     pub auth: Authenticator,
     pub keys: Pseudonymiser,
     pub orgs: OrgCache,
+    /// Organisations' statistics cubes, refreshed from what changed (storage::cells).
+    pub cubes: crate::storage::cells::CubeCache,
 }
 
 /// All routes. The health checks and the API documentation are public; everything under

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,7 @@ use crate::analysis::labels::Language;
 use crate::analysis::rules::{Correction, RuleSet};
 use crate::domain::tagging::{Dimension, TaggingScheme};
 use crate::domain::validation::{Errors, FieldError};
-use crate::storage::cells::{self, CUBE_DIMENSIONS, CellFilter};
+use crate::storage::cells::{self, CUBE_DIMENSIONS, CellFilter, Cube, CubeCache};
 use crate::storage::evaluations::StoredEvaluation;
 use crate::storage::orgs::StoredScheme;
 use crate::storage::{DbConnection, StorageError, baselines, evaluations, orgs, programmes};
@@ -231,6 +232,8 @@ impl EvaluationRequest {
 pub struct Evaluator<'a> {
     pub rules_dir: &'a Path,
     pub default_ruleset: &'a str,
+    /// The server's copies of the cubes; `None` reads the cube afresh (one-off commands).
+    pub cubes: Option<&'a CubeCache>,
 }
 
 impl Evaluator<'_> {
@@ -242,7 +245,9 @@ impl Evaluator<'_> {
         created_by: &str,
         request: EvaluationRequest,
     ) -> Result<Evaluated, EvaluationError> {
+        let started = std::time::Instant::now();
         let (result, scheme_id) = self.compute(conn, org_id, request)?;
+        let computed = started.elapsed();
         let result_json = serde_json::to_string(&result).expect("evaluation serialises");
         let evaluation = Evaluation {
             id: uuid::Uuid::new_v4().to_string(),
@@ -275,6 +280,14 @@ impl Evaluator<'_> {
                 body: body.clone(),
             },
         )?;
+        // Where an evaluation's time goes, for whoever tunes it (counts and times only).
+        tracing::debug!(
+            cells = evaluation.result.data.cells,
+            tests = evaluation.result.outcome.summary.tests,
+            compute_ms = computed.as_secs_f64() * 1e3,
+            total_ms = started.elapsed().as_secs_f64() * 1e3,
+            "evaluation stored"
+        );
         Ok(Evaluated { evaluation, body })
     }
 
@@ -292,10 +305,12 @@ impl Evaluator<'_> {
         let ruleset_name = request.ruleset.clone().unwrap_or_default();
         let ruleset = RuleSet::load(self.rules_dir, &ruleset_name)
             .map_err(|e| EvaluationError::field("/ruleset", e))?;
+        let started = std::time::Instant::now();
         let scheme = orgs::current_scheme(conn, org_id)?;
         let call_ids = scope_calls(conn, org_id, &request)?;
         let (set, source) = load_cells(
             conn,
+            self.cubes,
             org_id,
             &scheme,
             call_ids,
@@ -335,7 +350,9 @@ impl Evaluator<'_> {
             language: request.language,
             detail: request.detail,
         };
+        let loaded = started.elapsed();
         let outcome = engine::evaluate(&set, &ruleset, &chosen, &options);
+        let judged = started.elapsed();
         let totals = set.cells.iter().fold((0, 0, 0), |acc, c| {
             (
                 acc.0 + c.stats.applications,
@@ -366,6 +383,12 @@ impl Evaluator<'_> {
             request,
             outcome,
         };
+        tracing::debug!(
+            load_ms = loaded.as_secs_f64() * 1e3,
+            engine_ms = (judged - loaded).as_secs_f64() * 1e3,
+            hash_ms = (started.elapsed() - judged).as_secs_f64() * 1e3,
+            "evaluation computed"
+        );
         Ok((result, scheme.id))
     }
 }
@@ -415,9 +438,10 @@ pub(crate) fn scope_calls(
 
 /// The cells of a scope over `dimensions`: from the cube when it holds them all and the scope is
 /// whole calls, else from the tagged rows (a period of months is a filter on dates of receipt,
-/// which the cube does not keep).
+/// which the cube does not keep). A server passes its copies of the cubes in `cubes`.
 pub fn load_cells(
     conn: &mut DbConnection,
+    cubes: Option<&CubeCache>,
     org_id: i64,
     scheme: &StoredScheme,
     call_ids: Option<Vec<i64>>,
@@ -433,11 +457,15 @@ pub fn load_cells(
     let source = match from_cube {
         Some(positions) => {
             let filter = CellFilter { call_ids };
-            for (key, stats) in cells::load(conn, org_id, scheme.id, &filter)? {
+            let cube = match cubes {
+                Some(cache) => cache.get(conn, org_id, scheme.id)?,
+                None => Arc::new(Cube::read(conn, org_id, scheme.id)?),
+            };
+            for (key, stats) in cube.cells(&filter) {
                 set.push(
                     key.call_id,
                     positions.iter().map(|p| key.groups[*p].as_str()),
-                    stats,
+                    stats.clone(),
                 );
             }
             "cube"

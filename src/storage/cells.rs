@@ -1,13 +1,18 @@
 //! The statistics cube: one row of sufficient statistics per (call, gender, background,
 //! age band, county) and tagging scheme, changed in the same transaction as the applications it
 //! counts (see `analysis::cells`).
+//!
+//! Every write of cells bumps the cube's generation (table `cube_generations`) and stamps the
+//! cells it writes with it, so that a copy of the cube held in memory ([`Cube`], kept by
+//! [`CubeCache`]) is brought up to date by reading only the cells written since.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use super::schema::stat_cells;
+use super::schema::{cube_generations, stat_cells};
 use super::{DbConnection, StorageError, StorageResult};
 use chrono::NaiveDate;
 
@@ -66,10 +71,11 @@ struct CellRow {
     hist_granted: String,
     hist_cut: String,
     hist_days: String,
+    generation: i64,
 }
 
 impl CellRow {
-    fn new(org_id: i64, scheme_id: i64, key: &CubeKey, s: &CellStats) -> Self {
+    fn new(org_id: i64, scheme_id: i64, key: &CubeKey, s: &CellStats, generation: i64) -> Self {
         let [gender, background, age_band, county] = key.groups.clone();
         Self {
             org_id,
@@ -92,6 +98,7 @@ impl CellRow {
             hist_granted: s.hist_granted.encode(),
             hist_cut: s.hist_cut.encode(),
             hist_days: s.hist_days.encode(),
+            generation,
         }
     }
 
@@ -169,16 +176,57 @@ macro_rules! upsert_cells {
                 stat_cells::hist_granted.eq(excluded(stat_cells::hist_granted)),
                 stat_cells::hist_cut.eq(excluded(stat_cells::hist_cut)),
                 stat_cells::hist_days.eq(excluded(stat_cells::hist_days)),
+                stat_cells::generation.eq(excluded(stat_cells::generation)),
             ))
             .execute(c))?
     };
 }
 
-/// Cells per upsert statement (21 columns each).
+/// Cells per upsert statement (22 columns each).
 const CELLS_PER_STATEMENT: usize = 64;
 
+/// The cube's (generation, cleared_at): (0, 0) before its first write.
+fn generations(conn: &mut DbConnection, org_id: i64, scheme_id: i64) -> StorageResult<(i64, i64)> {
+    Ok(cube_generations::table
+        .filter(cube_generations::org_id.eq(org_id))
+        .filter(cube_generations::scheme_id.eq(scheme_id))
+        .select((cube_generations::generation, cube_generations::cleared_at))
+        .first::<(i64, i64)>(conn)
+        .optional()?
+        .unwrap_or((0, 0)))
+}
+
+/// Starts the next generation of the cube (under the organisation lock) and returns it;
+/// `cleared` records that every cell of the scheme is being removed.
+fn next_generation(
+    conn: &mut DbConnection,
+    org_id: i64,
+    scheme_id: i64,
+    cleared: bool,
+) -> StorageResult<i64> {
+    let (generation, cleared_at) = generations(conn, org_id, scheme_id)?;
+    let next = generation + 1;
+    let cleared_at = if cleared { next } else { cleared_at };
+    crate::with_backend!(&mut *conn, c => diesel::insert_into(cube_generations::table)
+        .values((
+            cube_generations::org_id.eq(org_id),
+            cube_generations::scheme_id.eq(scheme_id),
+            cube_generations::generation.eq(next),
+            cube_generations::cleared_at.eq(cleared_at),
+        ))
+        .on_conflict((cube_generations::org_id, cube_generations::scheme_id))
+        .do_update()
+        .set((
+            cube_generations::generation.eq(next),
+            cube_generations::cleared_at.eq(cleared_at),
+        ))
+        .execute(c))?;
+    Ok(next)
+}
+
 /// Adds `delta` to the stored cells, inside a `write_tx`. Takes the organisation lock first:
-/// cells are read, merged and written back, one writer at a time.
+/// cells are read, merged and written back, one writer at a time. A cell that becomes empty is
+/// kept as a zero row of the new generation, so that copies of the cube see it go.
 pub fn apply(
     conn: &mut DbConnection,
     org_id: i64,
@@ -189,6 +237,7 @@ pub fn apply(
         return Ok(());
     }
     super::lock_organisation(conn, org_id)?;
+    let generation = next_generation(conn, org_id, scheme_id, false)?;
     let mut call_ids: Vec<i64> = delta.changes.keys().map(|k| k.call_id).collect();
     call_ids.sort_unstable();
     call_ids.dedup();
@@ -205,7 +254,6 @@ pub fn apply(
         .collect::<StorageResult<_>>()?;
 
     let mut upserts = Vec::with_capacity(delta.changes.len());
-    let mut deletes = Vec::new();
     for (key, change) in delta.changes {
         let cell = stored.entry(key.clone()).or_default();
         cell.add(&change, 1);
@@ -214,11 +262,7 @@ pub fn apply(
                 "statistics cell {key:?} would go negative: the cube is out of step with the rows"
             )));
         }
-        if cell.is_empty() {
-            deletes.push(key);
-        } else {
-            upserts.push(CellRow::new(org_id, scheme_id, &key, cell));
-        }
+        upserts.push(CellRow::new(org_id, scheme_id, &key, cell, generation));
     }
     // Fixed-size chunks (arrays) reuse one cached prepared statement; the remainder is
     // prepared anew.
@@ -231,20 +275,6 @@ pub fn apply(
     if !chunks.remainder().is_empty() {
         upsert_cells!(conn, chunks.remainder());
     }
-    for key in deletes {
-        let [gender, background, age_band, county] = &key.groups;
-        diesel::delete(
-            stat_cells::table
-                .filter(stat_cells::org_id.eq(org_id))
-                .filter(stat_cells::scheme_id.eq(scheme_id))
-                .filter(stat_cells::call_id.eq(key.call_id))
-                .filter(stat_cells::gender.eq(gender))
-                .filter(stat_cells::background.eq(background))
-                .filter(stat_cells::age_band.eq(age_band))
-                .filter(stat_cells::county.eq(county)),
-        )
-        .execute(conn)?;
-    }
     Ok(())
 }
 
@@ -255,41 +285,208 @@ pub struct CellFilter {
     pub call_ids: Option<Vec<i64>>,
 }
 
-/// Reads the cube of one organisation and scheme.
+impl CellFilter {
+    fn admits(&self, call_id: i64) -> bool {
+        self.call_ids
+            .as_ref()
+            .is_none_or(|ids| ids.contains(&call_id))
+    }
+}
+
+/// The cube of one organisation and scheme as of one generation: its non-empty cells in key
+/// order (evaluations sum floats over cells, and the sums must not depend on the order a
+/// database returns rows in).
+#[derive(Debug, Clone, Default)]
+pub struct Cube {
+    pub generation: i64,
+    cells: BTreeMap<CubeKey, CellStats>,
+}
+
+impl Cube {
+    /// Reads the whole cube.
+    pub fn read(conn: &mut DbConnection, org_id: i64, scheme_id: i64) -> StorageResult<Cube> {
+        read_snapshot(conn, |conn| {
+            let (generation, _) = generations(conn, org_id, scheme_id)?;
+            let mut cube = Cube {
+                generation,
+                cells: BTreeMap::new(),
+            };
+            cube.merge_rows(conn, org_id, scheme_id, None)?;
+            Ok(cube)
+        })
+    }
+
+    /// The cells the filter admits, in key order.
+    pub fn cells<'a>(
+        &'a self,
+        filter: &'a CellFilter,
+    ) -> impl Iterator<Item = (&'a CubeKey, &'a CellStats)> + 'a {
+        self.cells.iter().filter(|(k, _)| filter.admits(k.call_id))
+    }
+
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// Reads the cells written after generation `since` (every cell when `None`) into the cube:
+    /// a written cell replaces the copy, an emptied one removes it.
+    fn merge_rows(
+        &mut self,
+        conn: &mut DbConnection,
+        org_id: i64,
+        scheme_id: i64,
+        since: Option<i64>,
+    ) -> StorageResult<()> {
+        // Read on the concrete connection: this is the evaluation's hot path, and the
+        // multi-backend row adds a cost per value.
+        crate::with_backend!(conn, c => {
+            let mut query = stat_cells::table
+                .filter(stat_cells::org_id.eq(org_id))
+                .filter(stat_cells::scheme_id.eq(scheme_id))
+                .select(CellRow::as_select())
+                .into_boxed();
+            if let Some(since) = since {
+                query = query.filter(stat_cells::generation.gt(since));
+            }
+            for row in query.load_iter::<CellRow, diesel::connection::DefaultLoadingMode>(c)? {
+                let (key, stats) = row?.into_parts()?;
+                if stats.is_empty() {
+                    self.cells.remove(&key);
+                } else {
+                    self.cells.insert(key, stats);
+                }
+            }
+        });
+        Ok(())
+    }
+}
+
+/// Runs `read` on one snapshot of the database, so that a generation and the cells read with
+/// it agree (PostgreSQL reads each statement of a plain transaction afresh).
+fn read_snapshot<T>(
+    conn: &mut DbConnection,
+    read: impl FnOnce(&mut DbConnection) -> StorageResult<T>,
+) -> StorageResult<T> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    // Inside a caller's transaction the caller chose the isolation; a savepoint cannot.
+    let outermost = match conn {
+        DbConnection::Postgresql(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth()?
+            .is_none(),
+        DbConnection::Sqlite(_) => false,
+    };
+    conn.transaction(|conn| {
+        if outermost {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(conn)?;
+        }
+        read(conn)
+    })
+}
+
+/// Copies of organisations' cubes, kept by a server between evaluations and refreshed from the
+/// cells written since: an evaluation then reads what changed, not the whole cube. At most
+/// `capacity` cubes are kept; the least recently used goes first.
+pub struct CubeCache {
+    capacity: usize,
+    entries: Mutex<HashMap<(i64, i64), (Arc<Cube>, u64)>>,
+    clock: std::sync::atomic::AtomicU64,
+}
+
+impl CubeCache {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            entries: Mutex::new(HashMap::new()),
+            clock: Default::default(),
+        }
+    }
+
+    /// The cube as the database holds it now.
+    pub fn get(
+        &self,
+        conn: &mut DbConnection,
+        org_id: i64,
+        scheme_id: i64,
+    ) -> StorageResult<Arc<Cube>> {
+        if self.capacity == 0 {
+            return Ok(Arc::new(Cube::read(conn, org_id, scheme_id)?));
+        }
+        let cached = self
+            .lock()
+            .get(&(org_id, scheme_id))
+            .map(|(cube, _)| Arc::clone(cube));
+        let cube = read_snapshot(conn, |conn| {
+            let (generation, cleared_at) = generations(conn, org_id, scheme_id)?;
+            match cached {
+                Some(cube) if cube.generation == generation => Ok(cube),
+                // Newer cells on top of a copy no clear has overtaken.
+                Some(cube) if cleared_at <= cube.generation && cube.generation < generation => {
+                    let mut next = Cube::clone(&cube);
+                    next.merge_rows(conn, org_id, scheme_id, Some(cube.generation))?;
+                    next.generation = generation;
+                    Ok(Arc::new(next))
+                }
+                // None yet, cleared since, or a database older than the copy (restored).
+                _ => {
+                    let mut cube = Cube {
+                        generation,
+                        cells: BTreeMap::new(),
+                    };
+                    cube.merge_rows(conn, org_id, scheme_id, None)?;
+                    Ok(Arc::new(cube))
+                }
+            }
+        })?;
+        let used = self
+            .clock
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut entries = self.lock();
+        let keep = entries
+            .get(&(org_id, scheme_id))
+            .is_none_or(|(held, _)| held.generation <= cube.generation);
+        if keep {
+            entries.insert((org_id, scheme_id), (Arc::clone(&cube), used));
+        }
+        while entries.len() > self.capacity {
+            let oldest = entries
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(key, _)| *key)
+                .expect("more entries than a non-zero capacity");
+            entries.remove(&oldest);
+        }
+        Ok(cube)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(i64, i64), (Arc<Cube>, u64)>> {
+        // A panic while holding the lock leaves whole entries behind: still usable.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Reads the cube of one organisation and scheme: the cells the filter admits, in key order.
 pub fn load(
     conn: &mut DbConnection,
     org_id: i64,
     scheme_id: i64,
     filter: &CellFilter,
 ) -> StorageResult<Vec<(CubeKey, CellStats)>> {
-    // In key order: evaluations sum floats over cells, and the sum must not depend on the order
-    // the database happens to return them in. Read on the concrete connection: this is the
-    // evaluation's hot path, and the multi-backend row adds a cost per value.
-    crate::with_backend!(conn, c => {
-        let mut query = stat_cells::table
-            .filter(stat_cells::org_id.eq(org_id))
-            .filter(stat_cells::scheme_id.eq(scheme_id))
-            .select(CellRow::as_select())
-            .order((
-                stat_cells::call_id,
-                stat_cells::gender,
-                stat_cells::background,
-                stat_cells::age_band,
-                stat_cells::county,
-            ))
-            .into_boxed();
-        if let Some(calls) = &filter.call_ids {
-            query = query.filter(stat_cells::call_id.eq_any(calls.clone()));
-        }
-        query
-            .load_iter::<CellRow, diesel::connection::DefaultLoadingMode>(c)?
-            .map(|row| row.map_err(StorageError::from).and_then(CellRow::into_parts))
-            .collect()
-    })
+    let cube = Cube::read(conn, org_id, scheme_id)?;
+    Ok(cube
+        .cells(filter)
+        .map(|(k, s)| (k.clone(), s.clone()))
+        .collect())
 }
 
-/// Removes every cell of a scheme (before rebuilding it from the rows).
+/// Removes every cell of a scheme (before rebuilding it from the rows), inside a `write_tx`.
 pub fn clear(conn: &mut DbConnection, org_id: i64, scheme_id: i64) -> StorageResult<usize> {
+    super::lock_organisation(conn, org_id)?;
+    next_generation(conn, org_id, scheme_id, true)?;
     Ok(diesel::delete(
         stat_cells::table
             .filter(stat_cells::org_id.eq(org_id))

@@ -119,6 +119,16 @@ diesel::table! {
         hist_granted -> Text,
         hist_cut -> Text,
         hist_days -> Text,
+        generation -> BigInt,
+    }
+}
+
+diesel::table! {
+    cube_generations (org_id, scheme_id) {
+        org_id -> BigInt,
+        scheme_id -> BigInt,
+        generation -> BigInt,
+        cleared_at -> BigInt,
     }
 }
 
@@ -165,6 +175,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     applications,
     tag_history,
     stat_cells,
+    cube_generations,
     idempotency_keys,
     import_jobs,
     baselines,

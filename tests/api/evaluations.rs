@@ -329,3 +329,117 @@ async fn changing_the_gender_definition_retags_and_keeps_the_old_result() {
     load(&app, 100, 6).await;
     app.assert_cube_consistent(ORG);
 }
+
+/// The server keeps a copy of each cube between evaluations and refreshes it from the cells
+/// written since (`storage::cells::CubeCache`). After every kind of write (new and replaced
+/// rows, a reconsidered decision, an application moved out of its only cell, a re-tag and a
+/// return to an earlier scheme) its evaluation equals one that reads the cube afresh.
+#[actix_web::test]
+async fn the_servers_copy_of_the_cube_follows_every_write() {
+    use equal_terms::services::evaluations::{EvaluationRequest, Evaluator};
+
+    let app = spawn().await;
+    load(&app, 1_500, 11).await;
+    let officer = app.token(ORG, Role::CaseOfficer);
+    let admin = app.token(ORG, Role::Admin);
+    let integrator = app.integrator();
+    let request = json!({"dimensions": ["gender", "background", "ageBand", "county"], "depth": 2, "detail": "all"});
+    let check = |step: &'static str| {
+        let (app, officer, request) = (&app, &officer, &request);
+        async move {
+            let served = app
+                .post_json("/api/v1/evaluations", officer, request)
+                .await
+                .text()
+                .await
+                .unwrap();
+            let mut conn = app.db.conn().unwrap();
+            let org = equal_terms::storage::orgs::find_by_code(&mut conn, ORG)
+                .unwrap()
+                .unwrap();
+            let evaluator = Evaluator {
+                rules_dir: &app.settings.rules.dir,
+                default_ruleset: &app.settings.rules.default_ruleset,
+                cubes: None,
+            };
+            let parsed: EvaluationRequest = serde_json::from_value(request.clone()).unwrap();
+            let (fresh, _) = evaluator.compute(&mut conn, org.id, parsed).unwrap();
+            // The stored body ends with the result's JSON exactly as serialised.
+            let fresh = serde_json::to_string(&fresh).unwrap();
+            let at = served.find(r#","result":"#).expect("a result");
+            let served_result = &served[at + 10..served.len() - 1];
+            let differs = served_result
+                .bytes()
+                .zip(fresh.bytes())
+                .position(|(a, b)| a != b);
+            assert!(
+                served_result == fresh,
+                "after {step}: the served result differs from a fresh one at byte {differs:?}: {}",
+                &fresh[differs.unwrap_or(0).saturating_sub(80)..][..160.min(fresh.len())]
+            );
+            let served: Value = serde_json::from_str(&served).unwrap();
+            served["result"]["data"]["applications"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(check("the first load").await, 1_500);
+    check("the same data again").await;
+
+    load(&app, 300, 12).await;
+    check("new and replaced rows").await;
+
+    // One application alone in a call of its own, then moved to another call: its cell empties.
+    let catalogue = app
+        .auth
+        .mint(ORG, &[Role::Admin, Role::CaseOfficer], "test", 3600)
+        .unwrap();
+    app.seed_call_code(&catalogue, "LONE-1").await;
+    let mut lone = crate::helpers::application();
+    lone["callCode"] = json!("LONE-1");
+    let put = app
+        .put_json("/api/v1/applications/lone-1", &integrator, &lone)
+        .await;
+    assert!(put.status().is_success(), "{}", put.status());
+    let with_lone = check("an application in a call of its own").await;
+    lone["callCode"] = json!("ABC-2017-1");
+    app.seed_call(&catalogue).await;
+    let put = app
+        .put_json("/api/v1/applications/lone-1", &integrator, &lone)
+        .await;
+    assert!(put.status().is_success(), "{}", put.status());
+    assert_eq!(
+        check("the application moved out of its cell").await,
+        with_lone
+    );
+
+    let decision =
+        json!({"outcome": "rejected", "decidedOn": "2017-05-01", "reason": "reconsidered"});
+    let put = app
+        .put_json(
+            "/api/v1/applications/lone-1/decision",
+            &integrator,
+            &decision,
+        )
+        .await;
+    assert!(put.status().is_success(), "{}", put.status());
+    check("a reconsidered decision").await;
+
+    for definition in ["ownership", "leader"] {
+        let put = app
+            .put_json(
+                "/api/v1/organisation/tagging",
+                &admin,
+                &json!({"genderDefinition": definition}),
+            )
+            .await;
+        assert!(put.status().is_success(), "{}", put.status());
+        check(if definition == "leader" {
+            "a return to the earlier scheme"
+        } else {
+            "a re-tag"
+        })
+        .await;
+    }
+    load(&app, 50, 13).await;
+    check("rows after the return").await;
+    app.assert_cube_consistent(ORG);
+}

@@ -33,6 +33,7 @@ pub(crate) fn evaluator(state: &AppState) -> Evaluator<'_> {
     Evaluator {
         rules_dir: &state.settings.rules.dir,
         default_ruleset: &state.settings.rules.default_ruleset,
+        cubes: Some(&state.cubes),
     }
 }
 
