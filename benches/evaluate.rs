@@ -36,7 +36,12 @@ fn main() {
         let url = backend.fresh(dir.path(), 0);
         let server = Server::start(&url, dir.path(), 18_700);
         runtime.block_on(async {
-            let client = reqwest::Client::new();
+            // Idle connections are dropped before the server's keep-alive (5 s) would close
+            // them under a request: a long VACUUM after the backfill left one to race.
+            let client = reqwest::Client::builder()
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
+                .build()
+                .unwrap();
             catalogue(&client, &server, &config).await;
             let token = server.token("integrator");
             let started = Instant::now();

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 /// What a rule measures.
@@ -86,6 +87,10 @@ pub struct RuleSet {
     pub correction: Correction,
     pub confidence: f64,
     pub rules: Vec<Rule>,
+    /// SHA-256 of the file the set was read from (first 16 bytes, hex): an edit that forgot to
+    /// change `version` still shows. Empty for a set not read from a file; never read from it.
+    #[serde(default, skip_deserializing)]
+    pub file_hash: String,
 }
 
 impl RuleSet {
@@ -107,7 +112,8 @@ impl RuleSet {
         let path = dir.join(format!("{name}.toml"));
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("cannot read rule set {}: {e}", path.display()))?;
-        let set = Self::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut set = Self::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        set.file_hash = hex::encode(&Sha256::digest(text.as_bytes())[..16]);
         if set.name != name {
             return Err(format!("{} names itself {:?}", path.display(), set.name));
         }

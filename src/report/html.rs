@@ -408,10 +408,16 @@ fn scope(lang: Language, report: &Report) -> String {
         (
             lang.pick("Regeluppsättning", "Rule set"),
             format!(
-                "{} {} {}",
+                "{} {} {}{}",
                 escape(&report.ruleset.name),
                 lang.pick("version", "version"),
-                escape(&report.ruleset.version)
+                escape(&report.ruleset.version),
+                report
+                    .ruleset
+                    .file_hash
+                    .as_deref()
+                    .map(|h| format!(" (<code>{}</code>)", escape(h)))
+                    .unwrap_or_default()
             ),
         ),
         (
@@ -1175,6 +1181,7 @@ pub(crate) mod tests {
             ruleset: RuleSetRef {
                 name: "standard".to_owned(),
                 version: "2".to_owned(),
+                file_hash: None,
             },
             tagging: TaggingRef {
                 scheme_id: 1,

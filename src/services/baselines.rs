@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::analysis::baselines::BaselineShare;
 use crate::domain::geography;
-use crate::domain::tagging::Dimension;
+use crate::domain::tagging::{Dimension, TaggingScheme};
 use crate::domain::validation::{Errors, FieldError};
 use crate::ingest::jsonstat::Dataset;
 pub use crate::ingest::jsonstat::MappedDimension;
@@ -75,9 +75,42 @@ fn check_region(region: &str) -> Result<String, String> {
     }
 }
 
+/// A value the scheme can give `dimension`: municipalities are four-digit codes within a
+/// county, the rest are listed by the scheme.
+fn check_group_value(
+    scheme: &TaggingScheme,
+    dimension: Dimension,
+    value: &str,
+) -> Result<(), String> {
+    if dimension == Dimension::Municipality {
+        let county_ok = value.get(..2).and_then(geography::county_name).is_some();
+        return if value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit()) && county_ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "{value:?} is not a municipality code (four digits, e.g. \"0180\")"
+            ))
+        };
+    }
+    let values = scheme.values(dimension);
+    if values.iter().any(|v| v == value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{value:?} is not a {} group under the current tagging; one of {}",
+            dimension.code(),
+            values.join(", ")
+        ))
+    }
+}
+
 impl BaselineUpload {
-    /// The shares to store, checked.
-    pub fn into_shares(self) -> Result<Vec<BaselineShare>, Vec<FieldError>> {
+    /// The shares to store, checked; group values must be ones the organisation's tagging
+    /// `scheme` can give, or the share would silently never meet a group.
+    pub fn into_shares(
+        self,
+        scheme: &TaggingScheme,
+    ) -> Result<Vec<BaselineShare>, Vec<FieldError>> {
         let mut errors = Errors::new();
         if self.source.trim().is_empty() {
             errors.add("/source", "must name where the figures come from");
@@ -100,6 +133,11 @@ impl BaselineUpload {
             let at = |field: &str| format!("/shares/{i}/{field}");
             if input.group.is_empty() {
                 errors.add(at("group"), "names no dimension");
+            }
+            for (dimension, value) in &input.group {
+                if let Err(reason) = check_group_value(scheme, *dimension, value) {
+                    errors.add(format!("/shares/{i}/group/{}", dimension.code()), reason);
+                }
             }
             if !(0.0..=1.0).contains(&input.share) {
                 errors.add(at("share"), "must be between 0 and 1");
@@ -264,6 +302,18 @@ mod tests {
         })
     }
 
+    fn scheme() -> TaggingScheme {
+        TaggingScheme::from_settings(&crate::config::TaggingSettings {
+            gender_definition: "leader".into(),
+            background_definition: "leader".into(),
+            ownership_majority: 0.5,
+            mixed_band: [0.4, 0.6],
+            age_bands: vec![[18, 30], [31, 49], [50, 64], [65, 0]],
+            size_bands: vec![[0, 0], [1, 9], [10, 49]],
+        })
+        .unwrap()
+    }
+
     fn mapping() -> JsonStatMapping {
         JsonStatMapping {
             dimensions: BTreeMap::from([(
@@ -292,7 +342,7 @@ mod tests {
             json_stat: Some(table()),
             mapping: Some(mapping()),
         };
-        let shares = upload.into_shares().unwrap();
+        let shares = upload.into_shares(&scheme()).unwrap();
         assert_eq!(shares.len(), 4);
         let women_01 = shares
             .iter()
@@ -339,9 +389,49 @@ mod tests {
             json_stat: None,
             mapping: None,
         };
-        let errors = upload.into_shares().unwrap_err();
+        let errors = upload.into_shares(&scheme()).unwrap_err();
         let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
         assert!(pointers.contains(&"/shares/2/region"), "{pointers:?}");
         assert!(pointers.contains(&"/shares"), "{pointers:?}");
+    }
+
+    #[test]
+    fn group_values_must_be_ones_the_tagging_can_give() {
+        let share = |dimension: Dimension, value: &str| ShareInput {
+            group: BTreeMap::from([(dimension, value.to_owned())]),
+            share: 0.1,
+            region: "01".into(),
+            year: 2016,
+        };
+        let upload = BaselineUpload {
+            source: "SCB".into(),
+            published_on: None,
+            shares: vec![
+                share(Dimension::Gender, "women"),
+                share(Dimension::Gender, "woman"),
+                share(Dimension::AgeBand, "31-49"),
+                share(Dimension::AgeBand, "30-49"),
+                share(Dimension::Municipality, "0180"),
+                share(Dimension::Municipality, "9980"),
+                share(Dimension::County, "01"),
+            ],
+            json_stat: None,
+            mapping: None,
+        };
+        let errors = upload.into_shares(&scheme()).unwrap_err();
+        let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(
+            pointers,
+            [
+                "/shares/1/group/gender",
+                "/shares/3/group/ageBand",
+                "/shares/5/group/municipality"
+            ]
+        );
+        assert!(
+            errors[0].reason.contains("women, men, mixed"),
+            "{}",
+            errors[0].reason
+        );
     }
 }

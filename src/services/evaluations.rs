@@ -82,6 +82,10 @@ pub struct EvaluationRequest {
 pub struct RuleSetRef {
     pub name: String,
     pub version: String,
+    /// SHA-256 of the rule set's file (16 bytes, hex); absent in evaluations made before it was
+    /// recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -364,6 +368,7 @@ impl Evaluator<'_> {
             ruleset: RuleSetRef {
                 name: ruleset.name.clone(),
                 version: ruleset.version.clone(),
+                file_hash: Some(ruleset.file_hash.clone()).filter(|h| !h.is_empty()),
             },
             tagging: TaggingRef {
                 scheme_id: scheme.id,
@@ -566,6 +571,8 @@ pub struct Comparison {
     pub earlier: String,
     pub later: String,
     pub data_changed: bool,
+    /// The rule set's name, version or file differs from the earlier evaluation's.
+    pub rules_changed: bool,
     pub result_changed: bool,
     /// Findings whose level changed, appeared or disappeared.
     pub changes: Vec<FindingChange>,
@@ -621,6 +628,7 @@ pub fn rerun(
         earlier: earlier.id.clone(),
         later: later.id.clone(),
         data_changed: earlier.result.data.content_hash != later.result.data.content_hash,
+        rules_changed: earlier.result.ruleset != later.result.ruleset,
         result_changed: earlier.result_hash != later.result_hash,
         changes,
     };

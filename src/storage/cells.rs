@@ -307,13 +307,23 @@ impl Cube {
     pub fn read(conn: &mut DbConnection, org_id: i64, scheme_id: i64) -> StorageResult<Cube> {
         read_snapshot(conn, |conn| {
             let (generation, _) = generations(conn, org_id, scheme_id)?;
-            let mut cube = Cube {
-                generation,
-                cells: BTreeMap::new(),
-            };
-            cube.merge_rows(conn, org_id, scheme_id, None)?;
-            Ok(cube)
+            Cube::whole(conn, org_id, scheme_id, generation)
         })
+    }
+
+    /// Reads every cell, inside a snapshot whose generation is `generation`.
+    fn whole(
+        conn: &mut DbConnection,
+        org_id: i64,
+        scheme_id: i64,
+        generation: i64,
+    ) -> StorageResult<Cube> {
+        let mut cube = Cube {
+            generation,
+            cells: BTreeMap::new(),
+        };
+        cube.merge_rows(conn, org_id, scheme_id, None)?;
+        Ok(cube)
     }
 
     /// The cells the filter admits, in key order.
@@ -388,12 +398,15 @@ fn read_snapshot<T>(
     })
 }
 
+/// (organisation, scheme) -> the copy, and when it was last used (a tick of `CubeCache::clock`).
+type CachedCubes = HashMap<(i64, i64), (Arc<Cube>, u64)>;
+
 /// Copies of organisations' cubes, kept by a server between evaluations and refreshed from the
 /// cells written since: an evaluation then reads what changed, not the whole cube. At most
 /// `capacity` cubes are kept; the least recently used goes first.
 pub struct CubeCache {
     capacity: usize,
-    entries: Mutex<HashMap<(i64, i64), (Arc<Cube>, u64)>>,
+    entries: Mutex<CachedCubes>,
     clock: std::sync::atomic::AtomicU64,
 }
 
@@ -432,26 +445,16 @@ impl CubeCache {
                     Ok(Arc::new(next))
                 }
                 // None yet, cleared since, or a database older than the copy (restored).
-                _ => {
-                    let mut cube = Cube {
-                        generation,
-                        cells: BTreeMap::new(),
-                    };
-                    cube.merge_rows(conn, org_id, scheme_id, None)?;
-                    Ok(Arc::new(cube))
-                }
+                _ => Ok(Arc::new(Cube::whole(conn, org_id, scheme_id, generation)?)),
             }
         })?;
         let used = self
             .clock
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // What was just read is the database's state; should a request that read an older one
+        // finish last, the next use refreshes it.
         let mut entries = self.lock();
-        let keep = entries
-            .get(&(org_id, scheme_id))
-            .is_none_or(|(held, _)| held.generation <= cube.generation);
-        if keep {
-            entries.insert((org_id, scheme_id), (Arc::clone(&cube), used));
-        }
+        entries.insert((org_id, scheme_id), (Arc::clone(&cube), used));
         while entries.len() > self.capacity {
             let oldest = entries
                 .iter()
@@ -463,7 +466,7 @@ impl CubeCache {
         Ok(cube)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(i64, i64), (Arc<Cube>, u64)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CachedCubes> {
         // A panic while holding the lock leaves whole entries behind: still usable.
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }

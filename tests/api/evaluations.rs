@@ -251,6 +251,18 @@ async fn baselines_feed_the_representation_rule() {
         Some("/shares/0/share"),
     )
     .await;
+    // A value the tagging never gives would match no group: refused, naming the values allowed.
+    let typo = json!({"source": "x", "shares": [{"group": {"gender": "woman"}, "share": 0.3, "region": "01", "year": 2016}]});
+    let problem = assert_problem(
+        app.put_json("/api/v1/baselines", &admin, &typo).await,
+        422,
+        Some("/shares/0/group/gender"),
+    )
+    .await;
+    assert!(
+        problem.to_string().contains("women, men, mixed"),
+        "{problem}"
+    );
 }
 
 #[actix_web::test]
@@ -442,4 +454,62 @@ async fn the_servers_copy_of_the_cube_follows_every_write() {
     load(&app, 50, 13).await;
     check("rows after the return").await;
     app.assert_cube_consistent(ORG);
+}
+
+/// An evaluation records the hash of the rule file it read, and a rerun after the file was
+/// edited (same name and version) says the rules changed.
+#[actix_web::test]
+async fn an_edited_rule_file_shows_in_the_rerun() {
+    use sha2::{Digest, Sha256};
+
+    let rules = tempfile::tempdir().unwrap();
+    let original = crate::helpers::config_dir().join("rules/method-support-v1.toml");
+    let copy = rules.path().join("method-support-v1.toml");
+    std::fs::copy(&original, &copy).unwrap();
+    let app = crate::helpers::spawn_with(figment::Figment::new().merge(
+        figment::providers::Serialized::default("rules.dir", rules.path()),
+    ))
+    .await;
+    load(&app, 500, 21).await;
+    let officer = app.token(ORG, Role::CaseOfficer);
+    let created: Value = app
+        .post_json("/api/v1/evaluations", &officer, &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let text = std::fs::read(&copy).unwrap();
+    let expected = hex::encode(&Sha256::digest(&text)[..16]);
+    assert_eq!(created["result"]["ruleset"]["fileHash"], expected.as_str());
+    let rerun_path = format!(
+        "/api/v1/evaluations/{}/rerun",
+        created["id"].as_str().unwrap()
+    );
+    let rerun: Value = app
+        .post_json(&rerun_path, &officer, &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rerun["comparison"]["rulesChanged"], false);
+
+    // The same name and version, one statement reworded.
+    let edited = String::from_utf8(text).unwrap().replacen(
+        "statement_en = \"",
+        "statement_en = \"Edited. ",
+        1,
+    );
+    std::fs::write(&copy, edited).unwrap();
+    let rerun: Value = app
+        .post_json(&rerun_path, &officer, &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rerun["comparison"]["rulesChanged"], true);
+    assert_eq!(rerun["comparison"]["dataChanged"], false);
+    assert_ne!(
+        rerun["evaluation"]["result"]["ruleset"]["fileHash"],
+        created["result"]["ruleset"]["fileHash"]
+    );
 }

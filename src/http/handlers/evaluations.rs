@@ -171,11 +171,16 @@ pub async fn put_baselines(
     state: web::Data<AppState>,
     ApiJson(upload): ApiJson<BaselineUpload>,
 ) -> Result<HttpResponse, ApiError> {
-    let shares = upload.into_shares().map_err(ApiError::Validation)?;
     let org_id = caller.org_id;
     let stored = state
         .db
-        .run(move |conn| storage::baselines::upsert(conn, org_id, &shares))
+        .run(move |conn| -> Result<usize, ApiError> {
+            let scheme = storage::orgs::current_scheme(conn, org_id)?;
+            let shares = upload
+                .into_shares(&scheme.scheme)
+                .map_err(ApiError::Validation)?;
+            Ok(storage::baselines::upsert(conn, org_id, &shares)?)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(BaselinesStored { stored }))
 }
