@@ -355,3 +355,45 @@ fn the_funding_share_is_also_judged_against_the_baseline() {
     // At its baseline share the same allocation is fine.
     assert_eq!(judge(0.5).level, Level::Ok);
 }
+
+/// Intervals are computed at the rule set's confidence, and the explanations say which.
+#[test]
+fn explanations_name_the_rule_sets_confidence() {
+    let set = cells(
+        &planted(7, 20_000),
+        &[Dimension::Gender, Dimension::Background],
+    );
+    let options = EvaluationOptions {
+        dimensions: set.dimensions.clone(),
+        depth: 2,
+        reference: Default::default(),
+        correction: None,
+        language: Default::default(),
+        detail: Detail::All,
+    };
+    let mut rules = ruleset();
+    let level_of = |rules: &RuleSet| {
+        let outcome = engine::evaluate(&set, rules, &Baselines::default(), &options);
+        let finding = group_of(
+            &outcome,
+            "R2-approval-parity",
+            &[
+                (Dimension::Gender, "women"),
+                (Dimension::Background, "foreign"),
+            ],
+        )
+        .unwrap()
+        .clone();
+        let interval = finding.comparisons[0].interval.unwrap();
+        (finding.explanation, interval.upper - interval.lower)
+    };
+    let (at_95, width_95) = level_of(&rules);
+    assert!(at_95.contains("(95 % intervall "), "{at_95}");
+    rules.confidence = 0.9;
+    let (at_90, width_90) = level_of(&rules);
+    assert!(at_90.contains("(90 % intervall "), "{at_90}");
+    assert!(width_90 < width_95, "{width_90} {width_95}");
+    rules.confidence = 0.975;
+    let (at_975, _) = level_of(&rules);
+    assert!(at_975.contains("(97,5 % intervall "), "{at_975}");
+}

@@ -410,8 +410,13 @@ pub fn evaluate(
             .map(|c| c.level)
             .min()
             .unwrap_or(Level::CannotAssess);
-        finding.explanation =
-            super::explain::explain(lang, rule, finding, &groups[finding.group_index].figures);
+        finding.explanation = super::explain::explain(
+            lang,
+            rule,
+            ruleset.confidence,
+            finding,
+            &groups[finding.group_index].figures,
+        );
     }
     let mut summary = Summary {
         tests: pending.len(),

@@ -66,8 +66,15 @@ fn primary(finding: &Finding) -> Option<&Comparison> {
     finding.comparisons.iter().min_by_key(|c| c.level)
 }
 
-/// The explanation of a finding once its level is known.
-pub fn explain(lang: Language, rule: &Rule, finding: &Finding, figures: &Figures) -> String {
+/// The explanation of a finding once its level is known; `confidence` is the rule set's level
+/// of the intervals (0.95 reads "95 %").
+pub fn explain(
+    lang: Language,
+    rule: &Rule,
+    confidence: f64,
+    finding: &Finding,
+    figures: &Figures,
+) -> String {
     let Some(c) = primary(finding) else {
         return String::new();
     };
@@ -104,9 +111,12 @@ pub fn explain(lang: Language, rule: &Rule, finding: &Finding, figures: &Figures
             } else {
                 2
             };
+            let level = confidence * 100.0;
+            let level = number(lang, level, if level.fract().abs() < 1e-9 { 0 } else { 1 });
             format!(
-                " ({} {}–{})",
-                lang.pick("95 % intervall", "95% interval"),
+                " ({}{} {}–{})",
+                level,
+                lang.pick(" % intervall", "% interval"),
                 number(lang, i.lower, d),
                 number(lang, i.upper, d)
             )
