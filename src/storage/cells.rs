@@ -257,10 +257,19 @@ pub fn apply(
     for (key, change) in delta.changes {
         let cell = stored.entry(key.clone()).or_default();
         cell.add(&change, 1);
-        if cell.applications < 0 {
+        let out_of_step = cell.applications < 0
+            || (cell.applications == 0
+                && (cell.judged, cell.approved, cell.withdrawn, cell.granted_ore) != (0, 0, 0, 0));
+        if out_of_step {
             return Err(StorageError::Config(format!(
-                "statistics cell {key:?} would go negative: the cube is out of step with the rows"
+                "statistics cell {key:?} would go negative or count nothing but sums: the cube \
+                 is out of step with the rows"
             )));
+        }
+        if cell.is_empty() {
+            // Exactly zero, as a new cell starts: the float sum of squares keeps no rounding
+            // leftover of the applications that left.
+            *cell = CellStats::default();
         }
         upserts.push(CellRow::new(org_id, scheme_id, &key, cell, generation));
     }
@@ -375,22 +384,23 @@ impl Cube {
     }
 }
 
+fn in_transaction(conn: &mut DbConnection) -> StorageResult<bool> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let depth = crate::with_backend!(conn, c =>
+        AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()?);
+    Ok(depth.is_some())
+}
+
 /// Runs `read` on one snapshot of the database, so that a generation and the cells read with
 /// it agree (PostgreSQL reads each statement of a plain transaction afresh).
 fn read_snapshot<T>(
     conn: &mut DbConnection,
     read: impl FnOnce(&mut DbConnection) -> StorageResult<T>,
 ) -> StorageResult<T> {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
     // Inside a caller's transaction the caller chose the isolation; a savepoint cannot.
-    let outermost = match conn {
-        DbConnection::Postgresql(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
-            .transaction_depth()?
-            .is_none(),
-        DbConnection::Sqlite(_) => false,
-    };
+    let set_isolation = matches!(conn, DbConnection::Postgresql(_)) && !in_transaction(conn)?;
     conn.transaction(|conn| {
-        if outermost {
+        if set_isolation {
             diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 .execute(conn)?;
         }
@@ -426,7 +436,9 @@ impl CubeCache {
         org_id: i64,
         scheme_id: i64,
     ) -> StorageResult<Arc<Cube>> {
-        if self.capacity == 0 {
+        // Inside a caller's transaction the reads would see its uncommitted writes, which may
+        // yet roll back: read afresh and keep nothing.
+        if self.capacity == 0 || in_transaction(conn)? {
             return Ok(Arc::new(Cube::read(conn, org_id, scheme_id)?));
         }
         let cached = self

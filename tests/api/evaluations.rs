@@ -513,3 +513,58 @@ async fn an_edited_rule_file_shows_in_the_rerun() {
         created["result"]["ruleset"]["fileHash"]
     );
 }
+
+/// Read inside a transaction, the cube would show the transaction's own writes, which may yet
+/// roll back: the cache then reads afresh and keeps nothing, so the next reader outside sees
+/// the table as committed.
+#[actix_web::test]
+async fn no_copy_of_the_cube_is_kept_from_inside_a_transaction() {
+    use diesel::Connection;
+    use equal_terms::storage::cells::{self, CellFilter, CubeCache, CubeDelta};
+
+    let app = spawn().await;
+    load(&app, 300, 31).await;
+    let mut conn = app.db.conn().unwrap();
+    let org = equal_terms::storage::orgs::find_by_code(&mut conn, ORG)
+        .unwrap()
+        .unwrap();
+    let scheme = equal_terms::storage::orgs::current_scheme(&mut conn, org.id).unwrap();
+    let cache = CubeCache::new(4);
+    let all = CellFilter::default();
+    let committed: Vec<_> = cache
+        .get(&mut conn, org.id, scheme.id)
+        .unwrap()
+        .cells(&all)
+        .map(|(k, s)| (k.clone(), s.clone()))
+        .collect();
+    let (key, stats) = committed[0].clone();
+    let rolled_back = conn.transaction::<(), diesel::result::Error, _>(|conn| {
+        let mut delta = CubeDelta::default();
+        delta.add(key.clone(), &stats, 1);
+        cells::apply(conn, org.id, scheme.id, delta).unwrap();
+        let inside = cache.get(conn, org.id, scheme.id).unwrap();
+        let doubled = inside.cells(&all).find(|(k, _)| **k == key).unwrap().1;
+        assert_eq!(doubled.applications, 2 * stats.applications);
+        Err(diesel::result::Error::RollbackTransaction)
+    });
+    assert!(rolled_back.is_err());
+    // Another write commits the generation the rolled-back one had used.
+    let (other, other_stats) = committed[1].clone();
+    conn.transaction::<(), diesel::result::Error, _>(|conn| {
+        let mut delta = CubeDelta::default();
+        delta.add(other.clone(), &other_stats, 1);
+        cells::apply(conn, org.id, scheme.id, delta).unwrap();
+        Ok(())
+    })
+    .unwrap();
+    let read = |cube: &cells::Cube| -> Vec<_> {
+        cube.cells(&all)
+            .map(|(k, s)| (k.clone(), s.clone()))
+            .collect()
+    };
+    let after = read(&cache.get(&mut conn, org.id, scheme.id).unwrap());
+    let fresh = read(&cells::Cube::read(&mut conn, org.id, scheme.id).unwrap());
+    assert!(after == fresh, "the copy differs from the committed cube");
+    let unchanged = after.iter().find(|(k, _)| *k == key).unwrap();
+    assert_eq!(unchanged.1.applications, stats.applications);
+}
