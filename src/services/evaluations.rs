@@ -311,13 +311,13 @@ impl Evaluator<'_> {
             .map_err(|e| EvaluationError::field("/ruleset", e))?;
         let started = std::time::Instant::now();
         let scheme = orgs::current_scheme(conn, org_id)?;
-        let call_ids = scope_calls(conn, org_id, &request)?;
+        let scope = scope_calls(conn, org_id, &request)?;
         let (set, source) = load_cells(
             conn,
             self.cubes,
             org_id,
             &scheme,
-            call_ids,
+            scope.clone(),
             request.months(),
             &request.dimensions,
         )?;
@@ -344,7 +344,12 @@ impl Evaluator<'_> {
                 }
             }
         };
-        let year = request.months().map_or(9999, |(_, to)| to / 100);
+        // The population that could have applied: as of the period's end, else as of the year
+        // the last call in scope closed.
+        let year = match request.months() {
+            Some((_, to)) => to / 100,
+            None => programmes::last_closing_year(conn, org_id, scope.as_deref())?.unwrap_or(9999),
+        };
         let chosen = Baselines::select(&all_baselines, region.as_deref(), year);
         let options = EvaluationOptions {
             dimensions: request.dimensions.clone(),

@@ -297,6 +297,24 @@ pub fn call_ids_of_programme(
         .load(conn)?)
 }
 
+/// The year the last of the calls (`None`: every call of the organisation) closes.
+pub fn last_closing_year(
+    conn: &mut DbConnection,
+    org_id: i64,
+    call_ids: Option<&[i64]>,
+) -> StorageResult<Option<i32>> {
+    use chrono::Datelike;
+    let mut query = calls::table
+        .filter(calls::org_id.eq(org_id))
+        .select(diesel::dsl::max(calls::closes_on))
+        .into_boxed();
+    if let Some(ids) = call_ids {
+        query = query.filter(calls::id.eq_any(ids.to_vec()));
+    }
+    let last: Option<chrono::NaiveDate> = query.first(conn)?;
+    Ok(last.map(|d| d.year()))
+}
+
 /// Ids of every call of the organisation.
 pub fn call_ids(conn: &mut DbConnection, org_id: i64) -> StorageResult<Vec<i64>> {
     Ok(calls::table

@@ -215,6 +215,30 @@ async fn baselines_feed_the_representation_rule() {
         .await
         .unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2);
+    // A later year's figures, in which women's share is what the applicants' is: used only for
+    // a period that reaches that year, never for calls that closed long before.
+    let later = json!({"source": "projection (test)", "shares": [
+        {"group": {"gender": "women"}, "share": 0.30, "region": "01", "year": 2030},
+        {"group": {"gender": "men"}, "share": 0.70, "region": "01", "year": 2030}]});
+    let response = app.put_json("/api/v1/baselines", &admin, &later).await;
+    assert_eq!(response.status(), 200);
+    let up_to_2030: Value = app
+        .post_json(
+            "/api/v1/evaluations",
+            &officer,
+            &json!({"dimensions": ["gender"], "depth": 1, "from": "2016-01", "to": "2030-12"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let years: Vec<&Value> = up_to_2030["result"]["baselines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| &b["year"])
+        .collect();
+    assert_eq!(years, [2030, 2030]);
     let evaluation: Value = app
         .post_json(
             "/api/v1/evaluations",
@@ -225,6 +249,10 @@ async fn baselines_feed_the_representation_rule() {
         .json()
         .await
         .unwrap();
+    // No period: the year the last call closed, so the 2016 figures.
+    for b in evaluation["result"]["baselines"].as_array().unwrap() {
+        assert_eq!(b["year"], 2016, "{b}");
+    }
     let women = evaluation["result"]["findings"]
         .as_array()
         .unwrap()
