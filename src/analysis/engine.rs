@@ -83,6 +83,18 @@ pub enum Level {
 }
 
 impl Level {
+    /// The serde name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Level::Red => "red",
+            Level::Watch => "watch",
+            Level::Inconclusive => "inconclusive",
+            Level::Ok => "ok",
+            Level::TooFew => "too_few",
+            Level::CannotAssess => "cannot_assess",
+        }
+    }
+
     pub fn is_flag(self) -> bool {
         matches!(self, Level::Red | Level::Watch)
     }

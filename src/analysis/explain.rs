@@ -7,7 +7,19 @@ use super::rules::{Metric, Rule};
 
 /// "1 234 567 kr" / "SEK 1,234,567".
 pub fn sek(lang: Language, amount: f64) -> String {
-    let rounded = amount.round() as i64;
+    let grouped = whole(lang, amount);
+    match lang {
+        Language::Sv => format!("{grouped}\u{a0}kr"),
+        Language::En => grouped.strip_prefix('-').map_or_else(
+            || format!("SEK\u{a0}{grouped}"),
+            |g| format!("-SEK\u{a0}{g}"),
+        ),
+    }
+}
+
+/// A number rounded to a whole, digits grouped: "1 234 567" / "1,234,567".
+pub fn whole(lang: Language, x: f64) -> String {
+    let rounded = x.round() as i64;
     let digits = rounded.unsigned_abs().to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -20,10 +32,7 @@ pub fn sek(lang: Language, amount: f64) -> String {
         grouped.push(c);
     }
     let sign = if rounded < 0 { "-" } else { "" };
-    match lang {
-        Language::Sv => format!("{sign}{grouped}\u{a0}kr"),
-        Language::En => format!("{sign}SEK\u{a0}{grouped}"),
-    }
+    format!("{sign}{grouped}")
 }
 
 /// A share as a percentage with one decimal ("31,5 %" / "31.5%").

@@ -48,6 +48,17 @@ pub enum Severity {
     Low,
 }
 
+impl Severity {
+    /// The serde name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+}
+
 /// Family-wise correction over every test of one evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "kebab-case")]

@@ -82,11 +82,7 @@ pub fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
                 .with_context(|| format!("no organisation {code:?}"))?;
             let checker = CallChecker {
                 settings: &settings.call_check,
-                evaluator: Evaluator {
-                    rules_dir: &settings.rules.dir,
-                    default_ruleset: &settings.rules.default_ruleset,
-                    cubes: None,
-                },
+                evaluator: Evaluator::new(&settings.rules, None),
             };
             checker
                 .run(

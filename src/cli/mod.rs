@@ -347,11 +347,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 language,
                 ..Default::default()
             };
-            let evaluator = Evaluator {
-                rules_dir: &settings.rules.dir,
-                default_ruleset: &settings.rules.default_ruleset,
-                cubes: None,
-            };
+            let evaluator = Evaluator::new(&settings.rules, None);
             let evaluated = evaluator
                 .evaluate(&mut conn, org.id, "cli", request)
                 .map_err(evaluation_error)?;

@@ -29,11 +29,7 @@ pub fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
     let org = orgs::find_by_code(&mut conn, &args.org)?
         .with_context(|| format!("no organisation {:?}", args.org))?;
     let maker = ReportMaker {
-        evaluator: Evaluator {
-            rules_dir: &settings.rules.dir,
-            default_ruleset: &settings.rules.default_ruleset,
-            cubes: None,
-        },
+        evaluator: Evaluator::new(&settings.rules, None),
         settings: &settings.reports,
     };
     // A spinner with a count: the number of applications in the scope is not known up front.

@@ -303,6 +303,8 @@ impl ReportMaker<'_> {
                 .entry(period.clone())
                 .or_default()
                 .add(&row, false);
+            // The row's notes are parsed once, and only if one of its values is unknown.
+            let mut notes = None;
             for (i, d) in dims.iter().enumerate() {
                 let value = &row.groups[d.index()];
                 trend[i]
@@ -310,7 +312,8 @@ impl ReportMaker<'_> {
                     .or_default()
                     .add(&row, false);
                 if value == UNKNOWN {
-                    *unknown[i].entry(unknown_reason(&row, *d)).or_default() += 1;
+                    let notes = notes.get_or_insert_with(|| parsed_notes(&row));
+                    *unknown[i].entry(unknown_reason(notes, *d)).or_default() += 1;
                 }
             }
             read += 1;
@@ -604,12 +607,18 @@ fn row_digest(row: &ReportRow) -> u128 {
     u128::from_le_bytes(bytes)
 }
 
-fn unknown_reason(row: &ReportRow, d: Dimension) -> String {
+/// The tagging notes of a row (why a value is unknown), `Null` when there are none.
+fn parsed_notes(row: &ReportRow) -> serde_json::Value {
     row.notes
         .as_deref()
-        .and_then(|n| serde_json::from_str::<serde_json::Value>(n).ok())
-        .and_then(|v| v[d.code()]["reason"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| "not given".into())
+        .and_then(|n| serde_json::from_str(n).ok())
+        .unwrap_or_default()
+}
+
+fn unknown_reason(notes: &serde_json::Value, d: Dimension) -> String {
+    notes[d.code()]["reason"]
+        .as_str()
+        .map_or_else(|| "not given".into(), str::to_owned)
 }
 
 fn lang_total(lang: Language) -> String {

@@ -33,7 +33,6 @@
 //! `-`, `@`, tab or carriage return) is prefixed with `'`.
 
 use super::model::{Figure, Report};
-use super::suppress::Suppression;
 use crate::analysis::explain;
 use crate::analysis::labels::Language;
 use crate::domain::tagging::Dimension;
@@ -64,7 +63,7 @@ impl Writer {
     /// A figure's value and its companion.
     fn figure(&self, f: &Figure, decimals: usize) -> [String; 2] {
         match (f.suppressed, f.value) {
-            (Some(why), _) => [String::new(), code(why)],
+            (Some(why), _) => [String::new(), why.code().to_owned()],
             (None, Some(v)) => [self.num(v, decimals), String::new()],
             (None, None) => [String::new(), String::new()],
         }
@@ -73,7 +72,12 @@ impl Writer {
     /// A rate: value, lower, upper, companion.
     fn rate(&self, f: &Figure) -> [String; 4] {
         match (f.suppressed, f.value) {
-            (Some(why), _) => [String::new(), String::new(), String::new(), code(why)],
+            (Some(why), _) => [
+                String::new(),
+                String::new(),
+                String::new(),
+                why.code().to_owned(),
+            ],
             (None, Some(v)) => [
                 self.num(v, 4),
                 f.lower.map(|x| self.num(x, 4)).unwrap_or_default(),
@@ -83,11 +87,6 @@ impl Writer {
             (None, None) => Default::default(),
         }
     }
-}
-
-/// The code of a suppression reason, as in the JSON of a report: `small_count`, ….
-fn code(why: Suppression) -> String {
-    code_of(why)
 }
 
 /// Text as a field, defused where a spreadsheet would take it for a formula.
@@ -144,7 +143,7 @@ fn report_section(w: &Writer, report: &Report) -> Records {
     let r = &report.request;
     let opt = |s: &Option<String>| s.as_deref().map(text).unwrap_or_default();
     let when = |t: &chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%S").to_string();
-    let period = code_of(r.period);
+    let period = r.period.code().to_owned();
     let dims: Vec<&str> = dimensions(report).iter().map(|d| d.code()).collect();
     let p = &report.protection;
     let pairs: Vec<(&str, String)> = vec![
@@ -245,14 +244,6 @@ fn tables_section(w: &Writer, report: &Report, dims: &[Dimension]) -> Records {
     out
 }
 
-/// The serde name of a unit enum variant (severity, level, period, suppression).
-fn code_of<T: serde::Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 fn findings_section(w: &Writer, report: &Report, dims: &[Dimension]) -> Records {
     let mut head = header(&["rule", "severity", "level"]);
     head.extend(dims.iter().map(|d| d.code().to_owned()));
@@ -260,7 +251,11 @@ fn findings_section(w: &Writer, report: &Report, dims: &[Dimension]) -> Records 
     figure_columns(&mut head, &["approvals_gap", "sek_gap"], &[]);
     let mut out = vec![head];
     for f in &report.findings {
-        let mut rec = vec![text(&f.rule), code_of(f.severity), code_of(f.level)];
+        let mut rec = vec![
+            text(&f.rule),
+            f.severity.code().to_owned(),
+            f.level.code().to_owned(),
+        ];
         rec.extend(dims.iter().map(|d| {
             f.group
                 .iter()
@@ -407,7 +402,40 @@ pub fn render(report: &Report, options: CsvOptions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::engine::Level;
+    use crate::analysis::rules::Severity;
     use crate::report::html::tests::{NASTY, sample};
+    use crate::report::model::Period;
+    use crate::report::suppress::Suppression;
+
+    /// The codes written into CSV are the names the JSON of a report uses.
+    #[test]
+    fn codes_are_the_serde_names() {
+        let serde_name = |v: serde_json::Value| v.as_str().unwrap().to_owned();
+        for v in [
+            Level::Red,
+            Level::Watch,
+            Level::Inconclusive,
+            Level::Ok,
+            Level::TooFew,
+            Level::CannotAssess,
+        ] {
+            assert_eq!(serde_name(serde_json::to_value(v).unwrap()), v.code());
+        }
+        for v in [Severity::High, Severity::Medium, Severity::Low] {
+            assert_eq!(serde_name(serde_json::to_value(v).unwrap()), v.code());
+        }
+        for v in [Period::HalfYear, Period::Year] {
+            assert_eq!(serde_name(serde_json::to_value(v).unwrap()), v.code());
+        }
+        for v in [
+            Suppression::SmallCount,
+            Suppression::Dominance,
+            Suppression::Complementary,
+        ] {
+            assert_eq!(serde_name(serde_json::to_value(v).unwrap()), v.code());
+        }
+    }
 
     fn read(section: &str, csv: &str, delimiter: u8) -> Vec<csv::StringRecord> {
         let start = csv.find(&format!("# {section}\r\n")).unwrap() + section.len() + 4;

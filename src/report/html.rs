@@ -17,7 +17,7 @@ use super::model::{
 use super::suppress::Suppression;
 use super::svg::{self, escape};
 use crate::analysis::engine::{GroupValue, Level};
-use crate::analysis::explain;
+use crate::analysis::explain::{self, whole};
 use crate::analysis::labels::{self, Language};
 use crate::analysis::rules::Severity;
 use crate::domain::tagging::Dimension;
@@ -87,16 +87,6 @@ fn severity_label(lang: Language, severity: Severity) -> &'static str {
 
 fn when(t: &NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-/// A whole number with the house's digit grouping (that of [`explain::sek`], without the
-/// currency).
-fn whole(lang: Language, x: f64) -> String {
-    let s = explain::sek(lang, x);
-    match lang {
-        Language::Sv => s.strip_suffix("\u{a0}kr").unwrap_or(&s).to_owned(),
-        Language::En => s.replacen("SEK\u{a0}", "", 1),
-    }
 }
 
 /// Footnotes of one section: the suppression reasons its cells refer to, numbered in order of

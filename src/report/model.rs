@@ -22,6 +22,16 @@ pub enum Period {
     Year,
 }
 
+impl Period {
+    /// The serde name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Period::HalfYear => "half_year",
+            Period::Year => "year",
+        }
+    }
+}
+
 /// What to report on.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -74,6 +74,17 @@ pub enum Suppression {
     Complementary,
 }
 
+impl Suppression {
+    /// The serde name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Suppression::SmallCount => "small_count",
+            Suppression::Dominance => "dominance",
+            Suppression::Complementary => "complementary",
+        }
+    }
+}
+
 /// One sum: `total = parts[0] + parts[1] + …`.
 #[derive(Debug, Clone)]
 struct Line {

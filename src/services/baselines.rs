@@ -83,14 +83,7 @@ fn check_group_value(
     value: &str,
 ) -> Result<(), String> {
     if dimension == Dimension::Municipality {
-        let county_ok = value.get(..2).and_then(geography::county_name).is_some();
-        return if value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit()) && county_ok {
-            Ok(())
-        } else {
-            Err(format!(
-                "{value:?} is not a municipality code (four digits, e.g. \"0180\")"
-            ))
-        };
+        return geography::county_of_municipality(value).map(|_| ());
     }
     let values = scheme.values(dimension);
     if values.iter().any(|v| v == value) {

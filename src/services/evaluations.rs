@@ -17,6 +17,7 @@ use crate::analysis::engine::{self, Detail, EvaluationOptions, Outcome, Referenc
 use crate::analysis::groups::CellSet;
 use crate::analysis::labels::Language;
 use crate::analysis::rules::{Correction, RuleSet};
+use crate::config::RuleSettings;
 use crate::domain::tagging::{Dimension, TaggingScheme};
 use crate::domain::validation::{Errors, FieldError};
 use crate::storage::cells::{self, CUBE_DIMENSIONS, CellFilter, Cube, CubeCache};
@@ -240,7 +241,17 @@ pub struct Evaluator<'a> {
     pub cubes: Option<&'a CubeCache>,
 }
 
-impl Evaluator<'_> {
+impl<'a> Evaluator<'a> {
+    /// An evaluator over the configured rule sets, with the server's copies of the cubes
+    /// (`None` for one-off commands).
+    pub fn new(rules: &'a RuleSettings, cubes: Option<&'a CubeCache>) -> Self {
+        Self {
+            rules_dir: &rules.dir,
+            default_ruleset: &rules.default_ruleset,
+            cubes,
+        }
+    }
+
     /// Runs the request for the organisation and stores the result.
     pub fn evaluate(
         &self,

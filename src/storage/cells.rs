@@ -336,19 +336,11 @@ impl Cube {
     }
 
     /// The cells the filter admits, in key order.
-    pub fn cells<'a>(
+    pub fn cells<'a, 'f>(
         &'a self,
-        filter: &'a CellFilter,
-    ) -> impl Iterator<Item = (&'a CubeKey, &'a CellStats)> + 'a {
+        filter: &'f CellFilter,
+    ) -> impl Iterator<Item = (&'a CubeKey, &'a CellStats)> + use<'a, 'f> {
         self.cells.iter().filter(|(k, _)| filter.admits(k.call_id))
-    }
-
-    pub fn len(&self) -> usize {
-        self.cells.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.cells.is_empty()
     }
 
     /// Reads the cells written after generation `since` (every cell when `None`) into the cube:
@@ -482,20 +474,6 @@ impl CubeCache {
         // A panic while holding the lock leaves whole entries behind: still usable.
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// Reads the cube of one organisation and scheme: the cells the filter admits, in key order.
-pub fn load(
-    conn: &mut DbConnection,
-    org_id: i64,
-    scheme_id: i64,
-    filter: &CellFilter,
-) -> StorageResult<Vec<(CubeKey, CellStats)>> {
-    let cube = Cube::read(conn, org_id, scheme_id)?;
-    Ok(cube
-        .cells(filter)
-        .map(|(k, s)| (k.clone(), s.clone()))
-        .collect())
 }
 
 /// Removes every cell of a scheme (before rebuilding it from the rows), inside a `write_tx`.

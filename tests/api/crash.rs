@@ -230,9 +230,8 @@ async fn a_killed_server_loses_no_acknowledged_write() {
         let mut conn = db.conn().unwrap();
         let org = orgs::find_by_code(&mut conn, ORG).unwrap().unwrap();
         let scheme = orgs::current_scheme(&mut conn, org.id).unwrap();
-        let stored =
-            equal_terms::storage::cells::load(&mut conn, org.id, scheme.id, &Default::default())
-                .unwrap();
+        let cube = equal_terms::storage::cells::Cube::read(&mut conn, org.id, scheme.id).unwrap();
+        let stored: Vec<_> = cube.cells(&Default::default()).collect();
         let expected =
             equal_terms::storage::cells::recompute(&mut conn, org.id, scheme.id).unwrap();
         let total: i64 = stored.iter().map(|(_, s)| s.applications).sum();

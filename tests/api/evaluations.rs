@@ -348,8 +348,8 @@ async fn changing_the_gender_definition_retags_and_keeps_the_old_result() {
             .unwrap()
             .unwrap();
         let old = before["schemeId"].as_i64().unwrap();
-        let cells =
-            equal_terms::storage::cells::load(&mut conn, org.id, old, &Default::default()).unwrap();
+        let cube = equal_terms::storage::cells::Cube::read(&mut conn, org.id, old).unwrap();
+        let cells: Vec<_> = cube.cells(&Default::default()).collect();
         let total: i64 = cells.iter().map(|(_, s)| s.applications).sum();
         assert_eq!(total, 1_000);
         let recomputed = equal_terms::storage::cells::recompute(&mut conn, org.id, old).unwrap();
@@ -397,11 +397,7 @@ async fn the_servers_copy_of_the_cube_follows_every_write() {
             let org = equal_terms::storage::orgs::find_by_code(&mut conn, ORG)
                 .unwrap()
                 .unwrap();
-            let evaluator = Evaluator {
-                rules_dir: &app.settings.rules.dir,
-                default_ruleset: &app.settings.rules.default_ruleset,
-                cubes: None,
-            };
+            let evaluator = Evaluator::new(&app.settings.rules, None);
             let parsed: EvaluationRequest = serde_json::from_value(request.clone()).unwrap();
             let (fresh, _) = evaluator.compute(&mut conn, org.id, parsed).unwrap();
             // The stored body ends with the result's JSON exactly as serialised.

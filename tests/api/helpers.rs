@@ -233,9 +233,10 @@ impl TestApp {
         let org = orgs::find_by_code(&mut conn, org).unwrap().unwrap();
         let scheme = orgs::current_scheme(&mut conn, org.id).unwrap();
         let stored: std::collections::HashMap<_, _> =
-            cells::load(&mut conn, org.id, scheme.id, &Default::default())
+            cells::Cube::read(&mut conn, org.id, scheme.id)
                 .unwrap()
-                .into_iter()
+                .cells(&Default::default())
+                .map(|(k, s)| (k.clone(), s.clone()))
                 .collect();
         let expected = cells::recompute(&mut conn, org.id, scheme.id).unwrap();
         assert_eq!(stored.len(), expected.len(), "cell count");

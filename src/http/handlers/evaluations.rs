@@ -30,11 +30,7 @@ impl From<EvaluationError> for ApiError {
 }
 
 pub(crate) fn evaluator(state: &AppState) -> Evaluator<'_> {
-    Evaluator {
-        rules_dir: &state.settings.rules.dir,
-        default_ruleset: &state.settings.rules.default_ruleset,
-        cubes: Some(&state.cubes),
-    }
+    Evaluator::new(&state.settings.rules, Some(&state.cubes))
 }
 
 /// The stored JSON of an evaluation, as it was returned.
