@@ -7,6 +7,8 @@
 pub mod analysis;
 pub mod callcheck;
 pub mod cli;
+pub mod codec;
+pub mod codes;
 pub mod config;
 pub mod domain;
 pub mod http;

@@ -55,6 +55,8 @@ impl Application {
                 .app_data(state.clone())
                 .configure(extractor_configs)
                 .wrap(from_fn(request_context))
+                // Reports and exports are large text; gzip them for clients that ask.
+                .wrap(actix_web::middleware::Compress::default())
                 .configure(configure)
         })
         .listen(listener)?

@@ -52,7 +52,7 @@ use crate::analysis::labels::{self, Language};
 use crate::domain::geography;
 use crate::domain::tagging::{Dimension, UNKNOWN};
 use crate::domain::validation::{Errors, FieldError};
-use crate::ingest::jsonstat::{Dataset, MappedDimension};
+use crate::codec::jsonstat::{Dataset, MappedDimension};
 
 // ---------------------------------------------------------------------------------------------
 // Rules

@@ -197,7 +197,8 @@ impl From<StorageError> for ApiError {
             StorageError::Unavailable(m) => ApiError::Unavailable(m),
             other @ (StorageError::Query(_)
             | StorageError::Config(_)
-            | StorageError::Migration(_)) => ApiError::Internal(other.to_string()),
+            | StorageError::Migration(_)
+            | StorageError::Corrupt { .. }) => ApiError::Internal(other.to_string()),
         }
     }
 }

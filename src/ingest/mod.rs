@@ -7,8 +7,6 @@
 //! (rows already stored come back as unchanged).
 
 pub mod csv_rows;
-pub mod giving360;
-pub mod jsonstat;
 pub mod ndjson;
 
 use std::io::Read;
@@ -17,6 +15,7 @@ use std::sync::mpsc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::codec::giving360;
 use crate::domain::applicant::Pseudonymiser;
 use crate::domain::application::{ImportRow, validate_external_id};
 use crate::domain::validation::FieldError;

@@ -12,8 +12,8 @@ use crate::analysis::baselines::BaselineShare;
 use crate::domain::geography;
 use crate::domain::tagging::{Dimension, TaggingScheme};
 use crate::domain::validation::{Errors, FieldError};
-use crate::ingest::jsonstat::Dataset;
-pub use crate::ingest::jsonstat::MappedDimension;
+use crate::codec::jsonstat::Dataset;
+pub use crate::codec::jsonstat::MappedDimension;
 
 /// One share as given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -173,7 +173,7 @@ impl BaselineUpload {
     }
 }
 
-/// Reads a JSON-stat 2.0 table (see [`crate::ingest::jsonstat`]) as counts per region, year and
+/// Reads a JSON-stat 2.0 table (see [`crate::codec::jsonstat`]) as counts per region, year and
 /// group, turned into shares within each region and year.
 fn read_json_stat(table: &Value, mapping: &JsonStatMapping) -> Result<Vec<ShareInput>, FieldError> {
     let data = Dataset::parse(table)?;

@@ -77,6 +77,8 @@ impl Backend {
     }
 }
 
+pub type StorageResult<T> = Result<T, StorageError>;
+
 /// Storage failures, by what the caller should do about them.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -95,6 +97,24 @@ pub enum StorageError {
     Query(diesel::result::Error),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// A stored value could not be read back (a JSON column that no longer decodes): the data
+    /// are damaged or were written by an incompatible version. Never replaced by a default.
+    #[error("stored data unreadable in {column}: {reason}")]
+    Corrupt { column: &'static str, reason: String },
+}
+
+/// Decodes a JSON column read from the database. Every stored JSON value is read through here,
+/// so that damaged data is reported as [`StorageError::Corrupt`], naming the column, and is never
+/// silently replaced by a default. The reason names the position and the expected type only:
+/// serde's messages can quote values, which may identify a person.
+pub fn decode_json<T: serde::de::DeserializeOwned>(
+    column: &'static str,
+    text: &str,
+) -> StorageResult<T> {
+    serde_json::from_str(text).map_err(|e| StorageError::Corrupt {
+        column,
+        reason: format!("{:?} at line {} column {}", e.classify(), e.line(), e.column()),
+    })
 }
 
 impl From<diesel::result::Error> for StorageError {
@@ -127,7 +147,6 @@ impl From<r2d2::PoolError> for StorageError {
     }
 }
 
-pub type StorageResult<T> = Result<T, StorageError>;
 
 /// Opens connections of the configured backend with its start-up statements.
 #[derive(Debug, Clone)]

@@ -261,7 +261,7 @@ pub async fn export_360giving(
     state: web::Data<AppState>,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    use crate::ingest::giving360::{self, AwardedGrant, Funder};
+    use crate::codec::giving360::{self, AwardedGrant, Funder};
     use crate::services::evaluations::{EvaluationRequest, scope_calls};
     let query = query.into_inner();
     let (org_id, subject) = (caller.org_id, caller.subject.clone());
