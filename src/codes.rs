@@ -35,7 +35,10 @@ mod tests {
     fn codes_are_the_serde_names_both_ways() {
         assert_eq!(code(&Sample::PartlyApproved), "partly_approved");
         assert_eq!(code(&Sample::Renamed), "x");
-        assert_eq!(parse::<Sample>("partly_approved"), Some(Sample::PartlyApproved));
+        assert_eq!(
+            parse::<Sample>("partly_approved"),
+            Some(Sample::PartlyApproved)
+        );
         assert_eq!(parse::<Sample>("x"), Some(Sample::Renamed));
         assert_eq!(parse::<Sample>("Renamed"), None);
         assert_eq!(parse::<Sample>(""), None);

@@ -12,10 +12,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use jsonschema::{Draft, Validator};
 use serde_json::{Value, json};
 
+use equal_terms::codec::giving360::{AwardedGrant, Funder, applications, package};
 use equal_terms::domain::applicant::Pseudonymiser;
 use equal_terms::domain::application::ImportRow;
 use equal_terms::domain::validation::from_json_slice;
-use equal_terms::codec::giving360::{AwardedGrant, Funder, applications, package};
 
 /// The package schema refers to the grant schema by its 1.4.2 address although the copy is
 /// 1.4.3 (so it is upstream); the grant schema names itself 1.4.3. Both resolve to the local copy.

@@ -49,10 +49,10 @@ use utoipa::ToSchema;
 
 use crate::analysis::explain;
 use crate::analysis::labels::{self, Language};
+use crate::codec::jsonstat::{Dataset, MappedDimension};
 use crate::domain::geography;
 use crate::domain::tagging::{Dimension, UNKNOWN};
 use crate::domain::validation::{Errors, FieldError};
-use crate::codec::jsonstat::{Dataset, MappedDimension};
 
 // ---------------------------------------------------------------------------------------------
 // Rules

@@ -7,6 +7,7 @@
 //! (rows already stored come back as unchanged).
 
 pub mod csv_rows;
+pub mod giving360_rows;
 pub mod ndjson;
 
 use std::io::Read;
@@ -15,7 +16,6 @@ use std::sync::mpsc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::codec::giving360;
 use crate::domain::applicant::Pseudonymiser;
 use crate::domain::application::{ImportRow, validate_external_id};
 use crate::domain::validation::FieldError;
@@ -227,7 +227,7 @@ impl Importer {
             ImportFormat::Csv => csv_rows::rows(body)
                 .map_err(|e| Box::new((Tally::default(), e)))
                 .and_then(|rows| self.pipeline(format, org_id, scheme, rows, on_batch)),
-            ImportFormat::Giving360 => giving360::rows(body)
+            ImportFormat::Giving360 => giving360_rows::rows(body)
                 .map_err(|e| Box::new((Tally::default(), e)))
                 .and_then(|rows| self.pipeline(format, org_id, scheme, rows, on_batch)),
         };

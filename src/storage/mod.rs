@@ -100,7 +100,10 @@ pub enum StorageError {
     /// A stored value could not be read back (a JSON column that no longer decodes): the data
     /// are damaged or were written by an incompatible version. Never replaced by a default.
     #[error("stored data unreadable in {column}: {reason}")]
-    Corrupt { column: &'static str, reason: String },
+    Corrupt {
+        column: &'static str,
+        reason: String,
+    },
 }
 
 /// Decodes a JSON column read from the database. Every stored JSON value is read through here,
@@ -113,7 +116,12 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(
 ) -> StorageResult<T> {
     serde_json::from_str(text).map_err(|e| StorageError::Corrupt {
         column,
-        reason: format!("{:?} at line {} column {}", e.classify(), e.line(), e.column()),
+        reason: format!(
+            "{:?} at line {} column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        ),
     })
 }
 
@@ -146,7 +154,6 @@ impl From<r2d2::PoolError> for StorageError {
         StorageError::Unavailable(error.to_string())
     }
 }
-
 
 /// Opens connections of the configured backend with its start-up statements.
 #[derive(Debug, Clone)]
