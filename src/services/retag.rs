@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::domain::applicant::ApplicantFacts;
 use crate::domain::tagging::TaggingScheme;
-use crate::storage::ingest::TagColumns;
+use crate::storage::application_rows::TagColumns;
 use crate::storage::schema::{applications, tag_history};
 use crate::storage::{DbConnection, StorageError, StorageResult, cells, orgs, write_tx};
 

@@ -3,12 +3,10 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use super::ingest::TagColumns;
+use super::application_rows::{DecisionRecord, TagColumns, decode_history};
 use super::schema::{applications, calls};
-use super::{DbConnection, StorageError, StorageResult};
-use crate::domain::application::{DecisionReason, Outcome};
+use super::{DbConnection, StorageResult};
 use crate::domain::tagging::Tags;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -25,25 +23,6 @@ pub struct ApplicationRow {
     pub tags: TagColumns,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-/// One version of a decision, as kept in an application's `decision_history` (an append-only
-/// JSON array, oldest first).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DecisionRecord {
-    pub version: i32,
-    pub outcome: Outcome,
-    pub amount_granted_ore: i64,
-    pub decided_on: NaiveDate,
-    pub reason: DecisionReason,
-    pub recorded_at: NaiveDateTime,
-}
-
-/// Reads a stored decision history.
-pub fn parse_history(text: &str) -> StorageResult<Vec<DecisionRecord>> {
-    serde_json::from_str(text)
-        .map_err(|e| StorageError::Config(format!("unreadable decision history: {e}")))
 }
 
 /// An application with everything the integrator may read back.
@@ -73,7 +52,7 @@ pub fn find(
     let Some((row, call_code)) = found else {
         return Ok(None);
     };
-    let decisions = parse_history(&row.decision_history)?;
+    let decisions = decode_history(&row.decision_history)?;
     let tags = (row.tags.scheme_id == scheme_id).then(|| row.tags.tags());
     Ok(Some(ApplicationRecord {
         row,

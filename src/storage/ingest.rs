@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::applications::{DecisionRecord, parse_history};
+use super::application_rows::{DecisionRecord, TagColumns, decode_history, encode_history};
 use super::cells::{self, CubeDelta, CubeKey};
 use super::orgs::StoredScheme;
 use super::schema::{applications, calls};
@@ -20,7 +20,7 @@ use super::{DbConnection, StorageResult, now};
 use crate::analysis::cells::{ApplicationFigures, CellStats};
 use crate::domain::application::{Application, Decision, DecisionReason, Outcome};
 use crate::domain::money::Ore;
-use crate::domain::tagging::{Dimension, Tags};
+use crate::domain::tagging::Tags;
 use crate::domain::validation::FieldError;
 
 /// What one row asks for.
@@ -59,7 +59,7 @@ impl Prepared {
             .collect();
         Self {
             columns: TagColumns::new(scheme.id, &tags),
-            first_history: history_json(&history),
+            first_history: encode_history(&history),
             contribution,
             tags,
             app,
@@ -206,55 +206,6 @@ impl Existing {
             applied: Ore(self.amount_applied_ore),
             decision: self.decision(),
         }
-    }
-}
-
-/// The tag columns of an application (its groups under `scheme_id`).
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = applications)]
-#[diesel(treat_none_as_default_value = false, treat_none_as_null = true)]
-pub struct TagColumns {
-    pub scheme_id: i64,
-    pub gender: String,
-    pub background: String,
-    pub background_detail: String,
-    pub age_band: String,
-    pub county: String,
-    pub municipality: String,
-    pub size_band: String,
-    pub tag_notes: Option<String>,
-}
-
-impl TagColumns {
-    pub fn new(scheme_id: i64, tags: &Tags) -> Self {
-        let v = |d: Dimension| tags.get(d).value.clone();
-        Self {
-            scheme_id,
-            gender: v(Dimension::Gender),
-            background: v(Dimension::Background),
-            background_detail: v(Dimension::BackgroundDetail),
-            age_band: v(Dimension::AgeBand),
-            county: v(Dimension::County),
-            municipality: v(Dimension::Municipality),
-            size_band: v(Dimension::SizeBand),
-            tag_notes: tags.notes_json(),
-        }
-    }
-
-    pub fn tags(&self) -> Tags {
-        Tags::from_stored(
-            [
-                &self.gender,
-                &self.background,
-                &self.background_detail,
-                &self.age_band,
-                &self.county,
-                &self.municipality,
-                &self.size_band,
-            ]
-            .map(String::as_str),
-            self.tag_notes.as_deref(),
-        )
     }
 }
 
@@ -453,10 +404,6 @@ fn decision_record(version: i32, decision: &Decision, at: NaiveDateTime) -> Deci
     }
 }
 
-fn history_json(history: &[DecisionRecord]) -> String {
-    serde_json::to_string(history).expect("decision history serialises")
-}
-
 /// Changes to an existing application row; `None` leaves a column as it is.
 #[derive(AsChangeset, Default)]
 #[diesel(table_name = applications)]
@@ -606,9 +553,9 @@ fn write_unique_batch(
                     changes.revision = Some(revision);
                 }
                 if let Some(d) = &decision {
-                    let mut history = parse_history(&existing.decision_history)?;
+                    let mut history = decode_history(&existing.decision_history)?;
                     history.push(decision_record(decision_version, d, at));
-                    changes.decision_history = Some(history_json(&history));
+                    changes.decision_history = Some(encode_history(&history));
                     changes.decision_version = Some(decision_version);
                     changes.outcome = Some(d.outcome.code().to_owned());
                     changes.amount_granted_ore = Some(d.amount_granted.0);

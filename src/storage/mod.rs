@@ -5,6 +5,7 @@
 //! `RETURNING`, locks) are written once and compiled for each backend with [`with_backend!`].
 //! Diesel is synchronous: handlers run storage code on the blocking pool via [`Database::run`].
 
+pub mod application_rows;
 pub mod applications;
 pub mod baselines;
 pub mod callchecks;
