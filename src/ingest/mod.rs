@@ -23,15 +23,18 @@ use crate::storage::imports::ImportJob;
 use crate::storage::ingest::{IngestContext, IngestRow, RowResult, write_batch};
 use crate::storage::orgs::StoredScheme;
 use crate::storage::{
-    Backend, Database, DbConnection, StorageError, now, with_deferred_durability, write_tx,
+    Backend, Database, DbConnection, StorageError, decode_json, now, with_deferred_durability,
+    write_tx,
 };
 
-/// Formats `POST /api/v1/imports` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Formats `POST /api/v1/imports` accepts; the serde name is the code stored with a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ImportFormat {
     Ndjson,
     Csv,
     /// A 360Giving data package (awarded grants).
+    #[serde(rename = "360giving")]
     Giving360,
 }
 
@@ -49,11 +52,7 @@ impl ImportFormat {
     }
 
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Ndjson => "ndjson",
-            Self::Csv => "csv",
-            Self::Giving360 => "360giving",
-        }
+        crate::codes::code(&self)
     }
 }
 
@@ -135,8 +134,10 @@ pub struct ImportSummary {
 }
 
 impl ImportSummary {
-    pub fn from_job(job: &ImportJob) -> Self {
-        Self {
+    /// The summary of a stored job; its error list is stored JSON, and a damaged one is
+    /// [`StorageError::Corrupt`], not an empty list.
+    pub fn from_job(job: &ImportJob) -> Result<Self, StorageError> {
+        Ok(Self {
             id: job.id.clone(),
             format: job.format.clone(),
             status: job.status.clone(),
@@ -144,9 +145,9 @@ impl ImportSummary {
             accepted: job.accepted as u64,
             unchanged: job.unchanged as u64,
             rejected: job.rejected as u64,
-            errors: serde_json::from_str(&job.errors).unwrap_or_default(),
+            errors: decode_json("import_jobs.errors", &job.errors)?,
             errors_truncated: job.errors_truncated,
-        }
+        })
     }
 }
 
@@ -268,7 +269,7 @@ impl Importer {
         crate::storage::imports::finish(&mut *self.db.conn()?, &job)?;
         match failure {
             Some(error) => Err(error),
-            None => Ok(ImportSummary::from_job(&job)),
+            None => Ok(ImportSummary::from_job(&job)?),
         }
     }
 
@@ -474,5 +475,39 @@ fn row_error(format: ImportFormat, line: u64, error: FieldError) -> RowError {
             .flatten(),
         pointer: error.pointer,
         reason: error.reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_codes_are_the_stored_ones() {
+        assert_eq!(ImportFormat::Ndjson.code(), "ndjson");
+        assert_eq!(ImportFormat::Csv.code(), "csv");
+        assert_eq!(ImportFormat::Giving360.code(), "360giving");
+    }
+
+    #[test]
+    fn a_damaged_error_list_is_corrupt_not_empty() {
+        let job = ImportJob {
+            id: "job".into(),
+            org_id: 1,
+            format: "csv".into(),
+            status: "completed".into(),
+            lines: 2,
+            accepted: 1,
+            unchanged: 0,
+            rejected: 1,
+            errors: r#"[{"line": 2, "pointer": "/amountApplied""#.into(),
+            errors_truncated: false,
+            started_at: now(),
+            finished_at: Some(now()),
+        };
+        match ImportSummary::from_job(&job) {
+            Err(StorageError::Corrupt { column, .. }) => assert_eq!(column, "import_jobs.errors"),
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
     }
 }

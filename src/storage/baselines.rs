@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 
 use super::schema::baselines;
-use super::{DbConnection, StorageError, StorageResult, now};
+use super::{DbConnection, StorageResult, decode_json, now};
 use crate::analysis::baselines::BaselineShare;
 use crate::domain::tagging::Dimension;
 
@@ -73,8 +73,7 @@ pub fn all(conn: &mut DbConnection, org_id: i64) -> StorageResult<Vec<BaselineSh
     rows.into_iter()
         .map(|(group, region, year, share, source, published_on)| {
             Ok(BaselineShare {
-                group: serde_json::from_str(&group)
-                    .map_err(|e| StorageError::Config(format!("unreadable baseline group: {e}")))?,
+                group: decode_json("baselines.group_json", &group)?,
                 share,
                 region,
                 year,

@@ -18,6 +18,8 @@ pub mod orgs;
 pub mod programmes;
 pub mod reports;
 pub mod schema;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -50,9 +52,11 @@ macro_rules! with_backend {
     };
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Backend {
+    #[serde(rename = "postgresql")]
     Postgres,
+    #[serde(rename = "sqlite")]
     Sqlite,
 }
 
@@ -70,11 +74,9 @@ impl Backend {
         }
     }
 
+    /// "postgresql" or "sqlite" (its serde name).
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Postgres => "postgresql",
-            Self::Sqlite => "sqlite",
-        }
+        crate::codes::code(&self)
     }
 }
 

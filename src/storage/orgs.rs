@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use super::schema::{organisations, tag_schemes};
-use super::{DbConnection, StorageError, StorageResult, now};
+use super::{DbConnection, StorageError, StorageResult, decode_json, now};
 use crate::domain::tagging::TaggingScheme;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -115,11 +115,9 @@ pub fn scheme(conn: &mut DbConnection, scheme_id: i64) -> StorageResult<StoredSc
         .find(scheme_id)
         .select(tag_schemes::definition)
         .first(conn)?;
-    let scheme = serde_json::from_str(&definition)
-        .map_err(|e| StorageError::Config(format!("tag scheme {scheme_id} cannot be read: {e}")))?;
     Ok(StoredScheme {
         id: scheme_id,
-        scheme,
+        scheme: decode_json("tag_schemes.definition", &definition)?,
     })
 }
 

@@ -194,5 +194,5 @@ pub async fn get_import(
         .run(move |conn| imports::find(conn, org_id, &id))
         .await?
         .ok_or_else(|| ApiError::NotFound("no such import".into()))?;
-    Ok(HttpResponse::Ok().json(ImportSummary::from_job(&job)))
+    Ok(HttpResponse::Ok().json(ImportSummary::from_job(&job)?))
 }
