@@ -152,6 +152,11 @@ pub fn camel_case(snake: &str) -> String {
     out
 }
 
+/// One segment of a JSON pointer (RFC 6901): `~` becomes `~0` and `/` becomes `~1`.
+pub fn escape_pointer_segment(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
 /// The JSON pointer of a serde path such as `applicant.owners[0].share`.
 pub fn pointer_from_serde_path(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
@@ -161,7 +166,7 @@ pub fn pointer_from_serde_path(path: &serde_path_to_error::Path) -> String {
             Segment::Seq { index } => out.push_str(&format!("/{index}")),
             Segment::Map { key } => {
                 out.push('/');
-                out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                out.push_str(&escape_pointer_segment(key));
             }
             Segment::Enum { variant } => {
                 out.push('/');
