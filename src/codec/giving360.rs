@@ -684,12 +684,12 @@ fn categories(grant: &Value) -> Option<SuppliedCategoriesDto> {
 /// in `grants`, from 1.
 pub fn rows(
     mut body: impl std::io::Read,
-) -> Result<impl Iterator<Item = Result<super::SourceItem, super::ImportError>>, super::ImportError>
+) -> Result<impl Iterator<Item = Result<crate::ingest::SourceItem, crate::ingest::ImportError>>, crate::ingest::ImportError>
 {
     let mut text = Vec::new();
     body.read_to_end(&mut text)?;
     let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&text);
-    let package: Value = serde_json::from_slice(text).map_err(|e| super::ImportError::BadFile {
+    let package: Value = serde_json::from_slice(text).map_err(|e| crate::ingest::ImportError::BadFile {
         pointer: String::new(),
         reason: format!("not a 360Giving package (JSON): {e}"),
     })?;
@@ -699,7 +699,7 @@ pub fn rows(
         .map(|(i, grant)| {
             let line = i as u64 + 1;
             let bad = |pointer: String, reason: String| {
-                super::SourceItem::Bad(vec![super::RowError {
+                crate::ingest::SourceItem::Bad(vec![crate::ingest::RowError {
                     line,
                     pointer,
                     column: None,
@@ -710,7 +710,7 @@ pub fn rows(
                 Ok(row) => {
                     let bytes = serde_json::to_vec(&row).expect("a row serialises");
                     match crate::domain::validation::from_json_slice(&bytes) {
-                        Ok(row) => super::SourceItem::Row {
+                        Ok(row) => crate::ingest::SourceItem::Row {
                             line,
                             row: Box::new(row),
                         },
