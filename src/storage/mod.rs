@@ -17,6 +17,7 @@ pub mod orgs;
 pub mod programmes;
 pub mod reports;
 pub mod schema;
+pub mod tagged;
 
 use std::path::PathBuf;
 use std::time::Duration;
