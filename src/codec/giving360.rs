@@ -684,15 +684,18 @@ fn categories(grant: &Value) -> Option<SuppliedCategoriesDto> {
 /// in `grants`, from 1.
 pub fn rows(
     mut body: impl std::io::Read,
-) -> Result<impl Iterator<Item = Result<crate::ingest::SourceItem, crate::ingest::ImportError>>, crate::ingest::ImportError>
-{
+) -> Result<
+    impl Iterator<Item = Result<crate::ingest::SourceItem, crate::ingest::ImportError>>,
+    crate::ingest::ImportError,
+> {
     let mut text = Vec::new();
     body.read_to_end(&mut text)?;
     let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&text);
-    let package: Value = serde_json::from_slice(text).map_err(|e| crate::ingest::ImportError::BadFile {
-        pointer: String::new(),
-        reason: format!("not a 360Giving package (JSON): {e}"),
-    })?;
+    let package: Value =
+        serde_json::from_slice(text).map_err(|e| crate::ingest::ImportError::BadFile {
+            pointer: String::new(),
+            reason: format!("not a 360Giving package (JSON): {e}"),
+        })?;
     let items: Vec<_> = applications(&package)
         .into_iter()
         .enumerate()

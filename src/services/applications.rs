@@ -145,9 +145,7 @@ pub fn write(
     let scheme = orgs::current_scheme(conn, org_id)?;
     let scheme_id = scheme.id;
     let row = match write {
-        Write::Application(app) => {
-            IngestRow::application(0, external_id.to_owned(), *app, &scheme)
-        }
+        Write::Application(app) => IngestRow::application(0, external_id.to_owned(), *app, &scheme),
         Write::Decision(decision) => IngestRow::decision(external_id.to_owned(), decision),
     };
     let mut ctx = IngestContext::new(org_id, scheme);
@@ -168,7 +166,11 @@ pub fn write(
 }
 
 /// The application with its decision history and its groups under the current scheme.
-pub fn find(conn: &mut DbConnection, org_id: i64, external_id: &str) -> ServiceResult<ApplicationView> {
+pub fn find(
+    conn: &mut DbConnection,
+    org_id: i64,
+    external_id: &str,
+) -> ServiceResult<ApplicationView> {
     let scheme = orgs::current_scheme(conn, org_id)?;
     let record = applications::find(conn, org_id, scheme.id, external_id)?.ok_or_else(not_found)?;
     Ok(ApplicationView::from_record(record)?)

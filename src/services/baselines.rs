@@ -9,11 +9,11 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::analysis::baselines::BaselineShare;
+use crate::codec::jsonstat::Dataset;
+pub use crate::codec::jsonstat::MappedDimension;
 use crate::domain::geography;
 use crate::domain::tagging::{Dimension, TaggingScheme};
 use crate::domain::validation::{Errors, FieldError};
-use crate::codec::jsonstat::Dataset;
-pub use crate::codec::jsonstat::MappedDimension;
 use crate::services::{ServiceError, ServiceResult};
 use crate::storage::{DbConnection, baselines, orgs};
 

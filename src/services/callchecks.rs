@@ -95,7 +95,11 @@ impl CallChecker<'_> {
         language: Language,
         region: Option<String>,
     ) -> ServiceResult<(CallCheck, String)> {
-        let Call { stored: call, design, .. } = calls::find(conn, org_id, call_id)?;
+        let Call {
+            stored: call,
+            design,
+            ..
+        } = calls::find(conn, org_id, call_id)?;
         let report = self.run(
             conn,
             org_id,

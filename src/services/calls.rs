@@ -23,12 +23,11 @@ pub struct Call {
 
 impl Call {
     fn read(stored: CallWithProgramme) -> ServiceResult<Self> {
-        let status = CallStatus::from_code(&stored.call.status).ok_or_else(|| {
-            StorageError::Corrupt {
+        let status =
+            CallStatus::from_code(&stored.call.status).ok_or_else(|| StorageError::Corrupt {
                 column: "calls.status",
                 reason: "not a call status".into(),
-            }
-        })?;
+            })?;
         let design = decode_json("calls.design", &stored.call.design)?;
         Ok(Self {
             stored,

@@ -391,13 +391,13 @@ pub(crate) fn scope_calls(
     org_id: i64,
     request: &EvaluationRequest,
 ) -> ServiceResult<Option<Vec<i64>>> {
-    let programme =
-        match &request.programme {
-            Some(code) => Some(programmes::find_programme(conn, org_id, code)?.ok_or_else(
-                || ServiceError::field("/programme", "no programme with this code"),
-            )?),
-            None => None,
-        };
+    let programme = match &request.programme {
+        Some(code) => Some(
+            programmes::find_programme(conn, org_id, code)?
+                .ok_or_else(|| ServiceError::field("/programme", "no programme with this code"))?,
+        ),
+        None => None,
+    };
     if let Some(code) = &request.call {
         let call = programmes::find_call_by_code(conn, org_id, code)?
             .ok_or_else(|| ServiceError::field("/call", "no call with this code"))?;
@@ -583,7 +583,10 @@ pub fn rerun(
     )
     .into_iter()
     .map(|change| {
-        let finding = change.after.or(change.before).expect("a change has a finding");
+        let finding = change
+            .after
+            .or(change.before)
+            .expect("a change has a finding");
         FindingChange {
             rule: finding.rule.clone(),
             label: finding.label.clone(),

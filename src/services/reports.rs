@@ -172,7 +172,8 @@ pub fn create(
     making: Making,
     progress: &dyn Fn(u64),
 ) -> ServiceResult<(Report, String)> {
-    let org = orgs::find(conn, org_id)?.ok_or_else(|| ServiceError::NotFound("not found".into()))?;
+    let org =
+        orgs::find(conn, org_id)?.ok_or_else(|| ServiceError::NotFound("not found".into()))?;
     let report = maker.make(conn, &org, actor, request, progress)?;
     let body = serde_json::to_string(&report).expect("a report serialises");
     reports::insert(
@@ -269,7 +270,10 @@ pub fn rerun(
     )
     .into_iter()
     .map(|change| {
-        let finding = change.after.or(change.before).expect("a change has a finding");
+        let finding = change
+            .after
+            .or(change.before)
+            .expect("a change has a finding");
         ReportFindingChange {
             rule: finding.rule.clone(),
             group: finding.label.clone(),

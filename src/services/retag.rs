@@ -46,11 +46,7 @@ pub fn change_definitions(
 
 /// Moves the organisation to `scheme`, in one transaction (all or nothing). A no-op when it is
 /// already the current scheme.
-fn retag(
-    conn: &mut DbConnection,
-    org_id: i64,
-    scheme: &TaggingScheme,
-) -> StorageResult<Retagged> {
+fn retag(conn: &mut DbConnection, org_id: i64, scheme: &TaggingScheme) -> StorageResult<Retagged> {
     write_tx(conn, org_id, |conn| {
         let previous = orgs::current_scheme(conn, org_id)?;
         let scheme_id = orgs::ensure_scheme(conn, org_id, scheme)?;

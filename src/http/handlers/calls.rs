@@ -109,9 +109,9 @@ fn call_error(id: i64, error: CallError) -> ApiError {
             from.code(),
             to.code()
         )),
-        CallError::HasApplications => ApiError::Conflict(
-            "a call that has applications cannot go back to draft".into(),
-        ),
+        CallError::HasApplications => {
+            ApiError::Conflict("a call that has applications cannot go back to draft".into())
+        }
         CallError::ChangedWhilePublishing => ApiError::Conflict(
             "publish in a request of its own, after checking the changed call".into(),
         ),
@@ -168,9 +168,7 @@ pub async fn create_call(
         };
         let created = state
             .db
-            .run(move |conn| -> Result<Call, ApiError> {
-                Ok(calls::create(conn, org_id, &draft)?)
-            })
+            .run(move |conn| -> Result<Call, ApiError> { Ok(calls::create(conn, org_id, &draft)?) })
             .await?;
         let id = created.stored.call.id;
         Ok(Created::json(
@@ -218,7 +216,13 @@ pub async fn list_calls(
     let items = state
         .db
         .run(move |conn| -> Result<Vec<Call>, ApiError> {
-            Ok(calls::list(conn, org_id, programme.as_deref(), after, limit)?)
+            Ok(calls::list(
+                conn,
+                org_id,
+                programme.as_deref(),
+                after,
+                limit,
+            )?)
         })
         .await?;
     let next_cursor = (items.len() as i64 == limit)

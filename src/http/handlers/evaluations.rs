@@ -161,9 +161,7 @@ pub async fn put_baselines(
     let org_id = caller.org_id;
     let stored = state
         .db
-        .run(move |conn| -> Result<usize, ApiError> {
-            Ok(baselines::store(conn, org_id, upload)?)
-        })
+        .run(move |conn| -> Result<usize, ApiError> { Ok(baselines::store(conn, org_id, upload)?) })
         .await?;
     Ok(HttpResponse::Ok().json(BaselinesStored { stored }))
 }

@@ -241,7 +241,9 @@ pub async fn export_360giving(
     let package = state
         .db
         .run(move |conn| -> Result<serde_json::Value, ApiError> {
-            Ok(open_data::giving360_package(conn, org_id, &subject, &scope)?)
+            Ok(open_data::giving360_package(
+                conn, org_id, &subject, &scope,
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(package))
