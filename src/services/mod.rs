@@ -10,6 +10,7 @@ pub mod compare;
 mod error;
 pub mod evaluations;
 pub mod open_data;
+pub mod programmes;
 pub mod reports;
 pub mod retag;
 
