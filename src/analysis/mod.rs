@@ -7,4 +7,6 @@ pub mod engine;
 pub mod explain;
 pub mod groups;
 pub mod labels;
+pub mod provenance;
 pub mod rules;
+pub mod tagged;

@@ -95,7 +95,7 @@ pub fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
                     args.language,
                     args.region.clone(),
                 )
-                .map_err(super::evaluation_error)?
+                .map_err(super::service_error)?
         }
         None => {
             let population = args

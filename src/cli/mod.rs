@@ -14,7 +14,8 @@ use clap::{Parser, Subcommand};
 use crate::config::Settings;
 use crate::domain::tagging::{GenderDefinition, TaggingScheme};
 use crate::http::auth::{Authenticator, Role};
-use crate::services::evaluations::{EvaluationError, EvaluationRequest, Evaluator};
+use crate::services::ServiceError;
+use crate::services::evaluations::{EvaluationRequest, Evaluator};
 use crate::services::retag;
 use crate::startup::Application;
 use crate::storage::{Database, orgs};
@@ -236,10 +237,10 @@ fn dimensions_of(codes: &[String]) -> anyhow::Result<Vec<crate::domain::tagging:
         .collect()
 }
 
-/// An evaluation's field errors as one line.
-fn evaluation_error(e: EvaluationError) -> anyhow::Error {
+/// A service's refusal as one line (field errors joined), or its storage failure.
+fn service_error(e: ServiceError) -> anyhow::Error {
     match e {
-        EvaluationError::Invalid(errors) => anyhow::anyhow!(
+        ServiceError::Invalid(errors) => anyhow::anyhow!(
             "{}",
             errors
                 .iter()
@@ -247,7 +248,8 @@ fn evaluation_error(e: EvaluationError) -> anyhow::Error {
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
-        EvaluationError::Storage(e) => e.into(),
+        ServiceError::Storage(e) => e.into(),
+        other => other.into(),
     }
 }
 
@@ -350,7 +352,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let evaluator = Evaluator::new(&settings.rules, None);
             let evaluated = evaluator
                 .evaluate(&mut conn, org.id, "cli", request)
-                .map_err(evaluation_error)?;
+                .map_err(service_error)?;
             if json {
                 println!("{}", evaluated.body);
             } else {
@@ -371,12 +373,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut conn = db.conn()?;
             let org = orgs::find_by_code(&mut conn, &org)?
                 .with_context(|| format!("no organisation {org:?}"))?;
-            let current = orgs::current_scheme(&mut conn, org.id)?.scheme;
-            let done = retag::retag(
-                &mut conn,
-                org.id,
-                &current.with_gender_definition(definition),
-            )?;
+            let done = retag::change_definitions(&mut conn, org.id, definition, None)
+                .map_err(service_error)?;
             println!(
                 "{}: {} applications tagged by {} ({} cells)",
                 org.code, done.applications, done.scheme, done.cells

@@ -7,11 +7,10 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::Settings;
-use crate::report::build::ReportMaker;
 use crate::report::model::ReportRequest;
 use crate::report::{csv, html};
 use crate::services::evaluations::Evaluator;
-use crate::services::reports::{self, Format};
+use crate::services::reports::{self, Format, ReportMaker};
 use crate::storage::{Database, orgs};
 
 pub struct Args {
@@ -56,7 +55,7 @@ pub fn run(settings: Settings, args: Args) -> anyhow::Result<()> {
         making,
         &progress,
     )
-    .map_err(super::evaluation_error)?;
+    .map_err(super::service_error)?;
     bar.finish_and_clear();
     let out = match args.format {
         Format::Json => body,

@@ -1,8 +1,9 @@
 //! Errors as RFC 9457 problem details (`application/problem+json`).
 //!
-//! Which error to use: a handler returns [`ApiError`]. Storage errors convert by meaning (not
-//! found -> 404, conflict -> 409, unavailable -> 503, anything else -> 500); there is no blanket
-//! conversion from any error type, so a forgotten mapping is a compile error, not a silent 500.
+//! Which error to use: a handler returns [`ApiError`]. Service and storage errors convert by
+//! meaning (invalid -> 422, not found -> 404, conflict -> 409, unavailable -> 503, anything else
+//! -> 500); there is no blanket conversion from any error type, so a forgotten mapping is a
+//! compile error, not a silent 500.
 //! Internal causes are logged with the request id and never sent to the client.
 
 use actix_web::http::StatusCode;
@@ -13,6 +14,7 @@ use utoipa::ToSchema;
 
 use crate::domain::validation::FieldError;
 use crate::ingest::RowError;
+use crate::services::ServiceError;
 use crate::storage::StorageError;
 
 /// The problem document.
@@ -182,10 +184,15 @@ impl ResponseError for ApiError {
     }
 }
 
-/// For work in a transaction: a database error there is a storage error.
-impl From<diesel::result::Error> for ApiError {
-    fn from(error: diesel::result::Error) -> Self {
-        StorageError::from(error).into()
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Invalid(errors) => ApiError::Validation(errors),
+            ServiceError::NotFound(m) => ApiError::NotFound(m),
+            ServiceError::Conflict(m) => ApiError::Conflict(m),
+            ServiceError::Unavailable(m) => ApiError::Unavailable(m),
+            ServiceError::Storage(e) => e.into(),
+        }
     }
 }
 
@@ -214,6 +221,17 @@ mod tests {
         let problem = error.problem();
         assert_eq!(problem.status, 503);
         assert!(!problem.detail.contains("10.0.0.5"));
+    }
+
+    #[test]
+    fn corrupt_stored_data_is_a_500_that_names_nothing_stored() {
+        let corrupt = StorageError::Corrupt {
+            column: "applications.facts",
+            reason: "Syntax at line 1 column 2".into(),
+        };
+        let problem = ApiError::from(ServiceError::from(corrupt)).problem();
+        assert_eq!(problem.status, 500);
+        assert!(!problem.detail.contains("facts"));
     }
 
     #[test]

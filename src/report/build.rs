@@ -1,22 +1,25 @@
-//! Making a report: the evaluation of the scope (stored), one pass over the tagged applications
-//! of the scope for the tables, the trend and the unknowns, then small-cell protection over
-//! every figure of the report together.
+//! Making a report from what it is made of, with no I/O: a [`Tally`] folds the tagged
+//! applications of the scope into the sums of the tables, the trend and the unknowns in one
+//! pass, then [`Tally::make`] protects every figure of the report together (small-cell,
+//! dominance and complementary suppression) and adds the evaluation's findings and the summary.
+//! `services::reports` reads the rows, runs the evaluation and stores the report.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
 use super::model::*;
 use super::suppress::{Grid, Suppression};
-use crate::analysis::engine::{GroupValue, Level};
+use crate::analysis::baselines::BaselineShare;
+use crate::analysis::engine::{Finding, GroupValue, Level};
 use crate::analysis::explain;
 use crate::analysis::labels::{self, Language};
+use crate::analysis::provenance::{RuleSetRef, TaggingRef};
+use crate::analysis::tagged::TaggedRow;
 use crate::config::ReportSettings;
 use crate::domain::application::Outcome;
 use crate::domain::tagging::{Dimension, UNKNOWN};
-use crate::services::evaluations::{EvaluationError, EvaluationRequest, Evaluator, scope_calls};
-use crate::storage::reports::{self, ReportRow};
-use crate::storage::{DbConnection, callchecks, orgs};
 
 /// Sums of one group (or one group in one period).
 #[derive(Debug, Clone, Default)]
@@ -43,11 +46,12 @@ fn push_top(top: &mut [i64; 2], x: i64) {
 }
 
 impl Sums {
-    fn add(&mut self, row: &ReportRow, keep_grants: bool) {
+    fn add(&mut self, row: &TaggedRow, keep_grants: bool) {
+        let applied = row.figures.applied.0;
         self.applications += 1;
-        self.applied_ore += row.applied.0;
-        push_top(&mut self.top_applied, row.applied.0);
-        if let Some((outcome, granted)) = row.decision {
+        self.applied_ore += applied;
+        push_top(&mut self.top_applied, applied);
+        if let Some((outcome, granted, _)) = row.figures.decision {
             if outcome != Outcome::Withdrawn {
                 self.decided += 1;
             }
@@ -225,109 +229,136 @@ fn period_of(received: chrono::NaiveDate, period: Period) -> String {
     }
 }
 
-/// What a report is made from and with.
-pub struct ReportMaker<'a> {
-    pub evaluator: Evaluator<'a>,
-    pub settings: &'a ReportSettings,
+/// What a report says besides its figures: who made it, for what, and the evaluation of the
+/// scope it was made with.
+pub struct ReportContext<'a> {
+    pub id: String,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+    /// The organisation's code.
+    pub organisation: String,
+    /// The request with its defaults filled in, as the tally was begun with.
+    pub request: ReportRequest,
+    pub ruleset: RuleSetRef,
+    pub tagging: TaggingRef,
+    /// The stored evaluation of the scope.
+    pub evaluation_id: String,
+    pub findings: &'a [Finding],
+    pub baselines: &'a [BaselineShare],
+    pub overrides: Vec<CallOverride>,
 }
 
-impl ReportMaker<'_> {
-    /// Makes the report (the evaluation behind it is stored; the report is not: see
-    /// `services::reports`). `progress` is told how many applications have been read.
-    pub fn make(
-        &self,
-        conn: &mut DbConnection,
-        org: &orgs::Organisation,
-        created_by: &str,
-        request: ReportRequest,
-        progress: &dyn Fn(u64),
-    ) -> Result<Report, EvaluationError> {
-        let evaluation_request = EvaluationRequest {
-            programme: request.programme.clone(),
-            call: request.call.clone(),
-            from: request.from.clone(),
-            to: request.to.clone(),
-            dimensions: request.dimensions.clone(),
-            depth: request.depth,
-            language: request.language,
-            ruleset: request.ruleset.clone(),
-            region: request.region.clone(),
-            ..Default::default()
-        }
-        .normalised(self.evaluator.default_ruleset)
-        .map_err(EvaluationError::Invalid)?;
-        let request = ReportRequest {
-            dimensions: evaluation_request.dimensions.clone(),
-            depth: evaluation_request.depth,
-            ruleset: evaluation_request.ruleset.clone(),
-            ..request
-        };
-        let call_ids = scope_calls(conn, org.id, &evaluation_request)?;
-        let months = evaluation_request.months();
-        let evaluated = self
-            .evaluator
-            .evaluate(conn, org.id, created_by, evaluation_request)?;
-        let result = evaluated.evaluation.result;
+/// The sums of a report's tables, trend and unknowns, gathered in one pass over the tagged
+/// applications of its scope (never holding the applications themselves).
+pub struct Tally {
+    dims: Vec<Dimension>,
+    combos: Vec<Vec<usize>>,
+    period: Period,
+    total: Sums,
+    groups: Vec<BTreeMap<Vec<String>, Sums>>,
+    trend: Vec<BTreeMap<(String, String), Sums>>,
+    period_totals: BTreeMap<String, Sums>,
+    /// Per dimension: the stored notes of the applications unknown on it, with how many share
+    /// them. Each distinct text is read once, when the report is made.
+    unknown_notes: Vec<HashMap<Option<String>, i64>>,
+    digest: u128,
+    latest: Option<NaiveDateTime>,
+}
+
+impl Tally {
+    /// An empty tally for a request whose defaults are filled in (dimensions and depth).
+    pub fn new(request: &ReportRequest) -> Self {
         let dims = request.dimensions.clone();
         let combos = combinations(&dims, request.depth.unwrap_or(2));
-        let lang = request.language;
+        Self {
+            groups: vec![BTreeMap::new(); combos.len()],
+            trend: vec![BTreeMap::new(); dims.len()],
+            unknown_notes: vec![HashMap::new(); dims.len()],
+            period: request.period,
+            total: Sums::default(),
+            period_totals: BTreeMap::new(),
+            digest: 0,
+            latest: None,
+            dims,
+            combos,
+        }
+    }
 
-        // One pass over the applications of the scope.
-        let mut total = Sums::default();
-        let mut groups: Vec<BTreeMap<Vec<String>, Sums>> = vec![BTreeMap::new(); combos.len()];
-        let mut trend: Vec<BTreeMap<(String, String), Sums>> = vec![BTreeMap::new(); dims.len()];
-        let mut period_totals: BTreeMap<String, Sums> = BTreeMap::new();
-        // Per dimension: why applications are unknown on it (their count is in the tables).
-        let mut unknown: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); dims.len()];
-        let mut digest = 0u128;
-        let mut latest = None;
-        let mut read = 0u64;
-        let scheme_id = result.tagging.scheme_id;
-        reports::scan(conn, org.id, scheme_id, call_ids.as_deref(), |row| {
-            let month = crate::analysis::cells::month_of(row.received_on);
-            if months.is_some_and(|(from, to)| !(from..=to).contains(&month)) {
-                return;
-            }
-            digest = digest.wrapping_add(row_digest(&row));
-            latest = latest.max(Some(row.updated_at));
-            total.add(&row, false);
-            for (combo, map) in combos.iter().zip(groups.iter_mut()) {
-                let key: Vec<String> = combo
-                    .iter()
-                    .map(|i| row.groups[dims[*i].index()].clone())
-                    .collect();
-                map.entry(key).or_default().add(&row, true);
-            }
-            let period = period_of(row.received_on, request.period);
-            period_totals
-                .entry(period.clone())
+    /// Counts one application of the scope.
+    pub fn add(&mut self, row: &TaggedRow) {
+        let dims = &self.dims;
+        self.digest = self.digest.wrapping_add(row_digest(row));
+        self.latest = self.latest.max(Some(row.updated_at));
+        self.total.add(row, false);
+        for (combo, map) in self.combos.iter().zip(self.groups.iter_mut()) {
+            let key: Vec<String> = combo
+                .iter()
+                .map(|i| row.groups[dims[*i].index()].clone())
+                .collect();
+            map.entry(key).or_default().add(row, true);
+        }
+        let period = period_of(row.figures.received_on, self.period);
+        self.period_totals
+            .entry(period.clone())
+            .or_default()
+            .add(row, false);
+        for (i, d) in dims.iter().enumerate() {
+            let value = &row.groups[d.index()];
+            self.trend[i]
+                .entry((period.clone(), value.clone()))
                 .or_default()
-                .add(&row, false);
-            // The row's notes are parsed once, and only if one of its values is unknown.
-            let mut notes = None;
-            for (i, d) in dims.iter().enumerate() {
-                let value = &row.groups[d.index()];
-                trend[i]
-                    .entry((period.clone(), value.clone()))
-                    .or_default()
-                    .add(&row, false);
-                if value == UNKNOWN {
-                    let notes = notes.get_or_insert_with(|| parsed_notes(&row));
-                    *unknown[i].entry(unknown_reason(notes, *d)).or_default() += 1;
+                .add(row, false);
+            if value == UNKNOWN {
+                let notes = &mut self.unknown_notes[i];
+                match notes.get_mut(&row.notes) {
+                    Some(count) => *count += 1,
+                    None => {
+                        notes.insert(row.notes.clone(), 1);
+                    }
                 }
             }
-            read += 1;
-            if read.is_multiple_of(10_000) {
-                progress(read);
+        }
+    }
+
+    /// The report: every figure protected, with the evaluation's findings, the unknowns and
+    /// their reasons, and the summary. `read_notes` reads stored tagging notes (JSON); a note
+    /// that cannot be read fails the report rather than lose its reason.
+    pub fn make<E>(
+        self,
+        context: ReportContext<'_>,
+        settings: &ReportSettings,
+        mut read_notes: impl FnMut(&str) -> Result<serde_json::Value, E>,
+    ) -> Result<Report, E> {
+        let Tally {
+            dims,
+            combos,
+            total,
+            groups,
+            trend,
+            period_totals,
+            unknown_notes,
+            digest,
+            latest,
+            ..
+        } = self;
+        let lang = context.request.language;
+        // Per dimension: why applications are unknown on it (their count is in the tables).
+        let mut unknown: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); dims.len()];
+        for ((d, notes), reasons) in dims.iter().zip(unknown_notes).zip(&mut unknown) {
+            for (text, count) in notes {
+                let notes = match text {
+                    Some(text) => read_notes(&text)?,
+                    None => serde_json::Value::Null,
+                };
+                *reasons.entry(unknown_reason(&notes, *d)).or_default() += count;
             }
-        })?;
-        progress(read);
+        }
 
         let mut protector = Protector {
             counts: Grid::new(),
             amounts: Grid::new(),
-            min_cell: self.settings.min_cell as i64,
-            dominance: self.settings.dominance_share,
+            min_cell: settings.min_cell as i64,
+            dominance: settings.dominance_share,
             primary: 0,
         };
         let total_cells = protector.add(&total, WEIGHT_TOTAL);
@@ -448,7 +479,7 @@ impl ReportMaker<'_> {
         let view = Viewer {
             p: &protector,
             lang,
-            min_cell: self.settings.min_cell as i64,
+            min_cell: settings.min_cell as i64,
         };
 
         // Figures, as protected.
@@ -472,7 +503,7 @@ impl ReportMaker<'_> {
                 .map(|e| (e.label.clone(), e.cells));
             let mut rows = Vec::with_capacity(entries.len());
             for mut e in entries {
-                let baseline = result
+                let baseline = context
                     .baselines
                     .iter()
                     .find(|b| {
@@ -536,7 +567,7 @@ impl ReportMaker<'_> {
             });
         }
 
-        let findings = report_findings(&result.outcome.findings, &shown_groups);
+        let findings = report_findings(context.findings, &shown_groups);
         // The unknown count is the unknown group's figure in its dimension's table, as protected
         // there; its reasons are shown only when it is.
         let unknowns = dims
@@ -555,26 +586,25 @@ impl ReportMaker<'_> {
                 view.unknowns(*d, shown, reasons)
             })
             .collect();
-        let overrides = overrides_in_scope(conn, org.id, call_ids.as_deref())?;
         let summary = summary(lang, &total_row, &findings);
         Ok(Report {
-            id: uuid::Uuid::new_v4().to_string(),
-            created_at: crate::storage::now(),
-            created_by: created_by.to_owned(),
-            organisation: org.code.clone(),
-            request,
+            id: context.id,
+            created_at: context.created_at,
+            created_by: context.created_by,
+            organisation: context.organisation,
+            request: context.request,
             data: ReportData {
                 applications: total.applications,
                 decided: total.decided,
                 latest_change: latest,
                 content_hash: format!("{digest:032x}"),
             },
-            ruleset: result.ruleset,
-            tagging: result.tagging,
-            evaluation_id: evaluated.evaluation.id,
+            ruleset: context.ruleset,
+            tagging: context.tagging,
+            evaluation_id: context.evaluation_id,
             protection: Protection {
-                min_cell: self.settings.min_cell,
-                dominance_share: self.settings.dominance_share,
+                min_cell: settings.min_cell,
+                dominance_share: settings.dominance_share,
                 primary,
                 complementary,
             },
@@ -583,19 +613,19 @@ impl ReportMaker<'_> {
             findings,
             trend: out_trend,
             unknowns,
-            overrides,
+            overrides: context.overrides,
         })
     }
 }
 
 /// An order-free digest of one application (the sum of all digests is the content hash, so
 /// the order rows are read in does not matter).
-fn row_digest(row: &ReportRow) -> u128 {
+fn row_digest(row: &TaggedRow) -> u128 {
     let mut h = Sha256::new();
     h.update(row.call_id.to_le_bytes());
-    h.update(row.received_on.to_string().as_bytes());
-    h.update(row.applied.0.to_le_bytes());
-    if let Some((outcome, granted)) = row.decision {
+    h.update(row.figures.received_on.to_string().as_bytes());
+    h.update(row.figures.applied.0.to_le_bytes());
+    if let Some((outcome, granted, _)) = row.figures.decision {
         h.update(outcome.code().as_bytes());
         h.update(granted.0.to_le_bytes());
     }
@@ -607,14 +637,7 @@ fn row_digest(row: &ReportRow) -> u128 {
     u128::from_le_bytes(bytes)
 }
 
-/// The tagging notes of a row (why a value is unknown), `Null` when there are none.
-fn parsed_notes(row: &ReportRow) -> serde_json::Value {
-    row.notes
-        .as_deref()
-        .and_then(|n| serde_json::from_str(n).ok())
-        .unwrap_or_default()
-}
-
+/// Why a value is unknown on `d`, from a row's tagging notes (`Null` when it has none).
 fn unknown_reason(notes: &serde_json::Value, d: Dimension) -> String {
     notes[d.code()]["reason"]
         .as_str()
@@ -859,23 +882,6 @@ fn report_findings(
             .then_with(|| a.label.cmp(&b.label))
     });
     out
-}
-
-fn overrides_in_scope(
-    conn: &mut DbConnection,
-    org_id: i64,
-    call_ids: Option<&[i64]>,
-) -> Result<Vec<CallOverride>, EvaluationError> {
-    Ok(callchecks::overrides_in(conn, org_id, call_ids)?
-        .into_iter()
-        .map(|(o, call)| CallOverride {
-            call,
-            call_version: o.call_version,
-            reason: o.reason,
-            created_at: o.created_at,
-            created_by: o.created_by,
-        })
-        .collect())
 }
 
 /// The plain sentences at the top: the scope's size, then what is skewed, how much, how sure.

@@ -8,9 +8,9 @@ use utoipa::ToSchema;
 use super::suppress::Suppression;
 use crate::analysis::engine::{GroupValue, Level};
 use crate::analysis::labels::Language;
+use crate::analysis::provenance::{RuleSetRef, TaggingRef};
 use crate::analysis::rules::Severity;
 use crate::domain::tagging::Dimension;
-use crate::services::evaluations::{RuleSetRef, TaggingRef};
 
 /// How the trend is grouped in time (by date of receipt).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -25,10 +25,7 @@ pub enum Period {
 impl Period {
     /// The serde name.
     pub fn code(self) -> &'static str {
-        match self {
-            Period::HalfYear => "half_year",
-            Period::Year => "year",
-        }
+        crate::codes::code(&self)
     }
 }
 

@@ -1,5 +1,5 @@
 //! Baselines as supplied: shares given directly, or a JSON-stat 2.0 table (the format Statistics
-//! Sweden's database exports) with a mapping from its dimensions to ours.
+//! Sweden's database exports) with a mapping from its dimensions to ours, checked and stored.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +14,8 @@ pub use crate::codec::jsonstat::MappedDimension;
 use crate::domain::geography;
 use crate::domain::tagging::{Dimension, TaggingScheme};
 use crate::domain::validation::{Errors, FieldError};
+use crate::services::{ServiceError, ServiceResult};
+use crate::storage::{DbConnection, baselines, orgs};
 
 /// One share as given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -95,6 +97,16 @@ fn check_group_value(
             values.join(", ")
         ))
     }
+}
+
+/// Stores the uploaded shares, checked against the organisation's current tagging; shares for
+/// a group, region and year that exist are replaced. Returns how many were stored.
+pub fn store(conn: &mut DbConnection, org_id: i64, upload: BaselineUpload) -> ServiceResult<usize> {
+    let scheme = orgs::current_scheme(conn, org_id)?;
+    let shares = upload
+        .into_shares(&scheme.scheme)
+        .map_err(ServiceError::Invalid)?;
+    Ok(baselines::upsert(conn, org_id, &shares)?)
 }
 
 impl BaselineUpload {

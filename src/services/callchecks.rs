@@ -1,6 +1,8 @@
 //! The call check in the service: gathers what the checks read (the call's design, the firm
 //! population, an evaluation of the programme's earlier calls), runs them, stores the result
-//! with the call's version, and decides whether a call may be published.
+//! with the call's version, keeps the history of checks and overrides, stores firm populations,
+//! evaluates the running allocation of an open call, and decides whether a call may be
+//! published.
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -8,15 +10,19 @@ use utoipa::ToSchema;
 
 use crate::analysis::engine::Level;
 use crate::analysis::labels::Language;
-use crate::callcheck::checks::{self, CheckInputs, CheckReport, EarlierCalls, EarlierFinding};
+use crate::callcheck::checks::{
+    self, CheckInputs, CheckReport, EarlierCalls, EarlierFinding, Verdict,
+};
 use crate::callcheck::design::CallDesign;
-use crate::callcheck::eligibility::Population;
+use crate::callcheck::eligibility::{Population, PopulationUpload};
 use crate::config::CallCheckSettings;
 use crate::domain::tagging::Dimension;
-use crate::services::evaluations::{EvaluationError, EvaluationRequest, Evaluator};
+use crate::services::calls::{self, Call};
+use crate::services::evaluations::{EvaluationRequest, EvaluationResult, Evaluator};
+use crate::services::{ServiceError, ServiceResult};
 use crate::storage::callchecks::{self, StoredCheck, StoredOverride};
 use crate::storage::programmes::{self, CallWithProgramme};
-use crate::storage::{DbConnection, StorageError, StorageResult};
+use crate::storage::{DbConnection, StorageResult, decode_json};
 
 /// A stored check, as returned (and stored, byte for byte).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -78,17 +84,22 @@ pub struct CallChecker<'a> {
 }
 
 impl CallChecker<'_> {
-    /// Checks the current version of a stored call and stores the result.
+    /// Checks the current version of the stored call `call_id` and stores the result; returns
+    /// it with its stored JSON.
     pub fn check_call(
         &self,
         conn: &mut DbConnection,
         org_id: i64,
-        call: &CallWithProgramme,
+        call_id: i64,
         created_by: &str,
         language: Language,
         region: Option<String>,
-    ) -> Result<(CallCheck, String), EvaluationError> {
-        let design = design_of(call)?;
+    ) -> ServiceResult<(CallCheck, String)> {
+        let Call {
+            stored: call,
+            design,
+            ..
+        } = calls::find(conn, org_id, call_id)?;
         let report = self.run(
             conn,
             org_id,
@@ -139,7 +150,7 @@ impl CallChecker<'_> {
         created_by: &str,
         language: Language,
         region: Option<String>,
-    ) -> Result<CheckReport, EvaluationError> {
+    ) -> ServiceResult<CheckReport> {
         let population = population_for(conn, org_id, design)?;
         let region = region.or_else(|| design.single_county());
         let earlier = match programme {
@@ -167,9 +178,9 @@ impl CallChecker<'_> {
         this_call: Option<&str>,
         created_by: &str,
         region: Option<String>,
-    ) -> Result<EarlierCalls, EvaluationError> {
+    ) -> ServiceResult<EarlierCalls> {
         let Some(found) = programmes::find_programme(conn, org_id, programme)? else {
-            return Err(EvaluationError::field(
+            return Err(ServiceError::field(
                 "/programmeCode",
                 "no programme with this code in this organisation",
             ));
@@ -230,12 +241,125 @@ impl CallChecker<'_> {
             findings,
         })
     }
+
+    /// The running allocation of the call `call_id`, evaluated now (not stored), over the
+    /// dimensions the checks read of earlier calls.
+    pub fn monitor(
+        &self,
+        conn: &mut DbConnection,
+        org_id: i64,
+        call_id: i64,
+        language: Language,
+        region: Option<String>,
+    ) -> ServiceResult<(Call, EvaluationResult)> {
+        let call = calls::find(conn, org_id, call_id)?;
+        let request = EvaluationRequest {
+            call: Some(call.stored.call.code.clone()),
+            dimensions: self
+                .settings
+                .earlier_dimensions
+                .iter()
+                .filter_map(|d| Dimension::from_code(d))
+                .collect(),
+            depth: Some(self.settings.earlier_depth),
+            language,
+            region: region.or_else(|| call.design.single_county()),
+            ..Default::default()
+        };
+        let (evaluation, _) = self.evaluator.compute(conn, org_id, request)?;
+        Ok((call, evaluation))
+    }
 }
 
-/// The design stored with a call.
-pub fn design_of(call: &CallWithProgramme) -> StorageResult<CallDesign> {
-    serde_json::from_str(&call.call.design)
-        .map_err(|e| StorageError::Config(format!("unreadable call design: {e}")))
+/// A change of verdict between the two newest checks.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerdictChange {
+    pub check: String,
+    pub from: Verdict,
+    pub to: Verdict,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckHistory {
+    /// The call's current version.
+    pub call_version: i32,
+    /// Whether the call may be published now (a check of this version without fail, or an
+    /// override).
+    pub publishable: bool,
+    /// Newest first.
+    pub checks: Vec<CallCheck>,
+    /// What changed from the second newest check to the newest.
+    pub changes: Vec<VerdictChange>,
+    pub overrides: Vec<Override>,
+}
+
+/// The checks of the call `call_id`, newest first, with what changed between the last two, the
+/// overrides recorded and whether it may be published now.
+pub fn history(conn: &mut DbConnection, org_id: i64, call_id: i64) -> ServiceResult<CheckHistory> {
+    let call = calls::find(conn, org_id, call_id)?;
+    let checks = callchecks::checks_of_call(conn, org_id, call_id)?
+        .into_iter()
+        .map(|c| decode_json::<CallCheck>("call_checks.body", &c.body))
+        .collect::<StorageResult<Vec<_>>>()?;
+    let changes = match checks.as_slice() {
+        [newest, previous, ..] => verdict_changes(&previous.report, &newest.report),
+        _ => Vec::new(),
+    };
+    let publishable = publication(conn, org_id, &call.stored)? == Publication::Allowed;
+    Ok(CheckHistory {
+        call_version: call.stored.call.version,
+        publishable,
+        checks,
+        changes,
+        overrides: callchecks::overrides_of_call(conn, org_id, call_id)?
+            .into_iter()
+            .map(Override::from)
+            .collect(),
+    })
+}
+
+fn verdict_changes(before: &CheckReport, after: &CheckReport) -> Vec<VerdictChange> {
+    after
+        .checks
+        .iter()
+        .filter_map(|now| {
+            let then = before.checks.iter().find(|c| c.id == now.id)?;
+            (then.verdict != now.verdict).then(|| VerdictChange {
+                check: now.id.code().to_owned(),
+                from: then.verdict,
+                to: now.verdict,
+            })
+        })
+        .collect()
+}
+
+/// A firm population as stored.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PopulationStored {
+    pub region: String,
+    pub year: i32,
+    pub source: String,
+    pub cells: usize,
+}
+
+/// Stores an uploaded firm population, replacing an earlier one of the same region and year.
+pub fn store_population(
+    conn: &mut DbConnection,
+    org_id: i64,
+    upload: PopulationUpload,
+) -> ServiceResult<PopulationStored> {
+    let population = upload.into_population().map_err(ServiceError::Invalid)?;
+    let body = serde_json::to_string(&population).expect("a population serialises");
+    callchecks::put_population(conn, org_id, &population.region, population.year, &body)?;
+    Ok(PopulationStored {
+        region: population.region,
+        year: population.year,
+        source: population.source,
+        cells: population.cells.len(),
+    })
 }
 
 /// The firm population for a call: of its one county where it names one, else the newest.
@@ -252,10 +376,7 @@ fn population_for(
         None => callchecks::latest_population(conn, org_id, None)?,
     };
     stored
-        .map(|body| {
-            serde_json::from_str(&body)
-                .map_err(|e| StorageError::Config(format!("unreadable firm population: {e}")))
-        })
+        .map(|body| decode_json("firm_populations.body", &body))
         .transpose()
 }
 
@@ -280,8 +401,7 @@ pub fn publication(
     if overridden {
         return Ok(Publication::Allowed);
     }
-    let check: CallCheck = serde_json::from_str(&newest.body)
-        .map_err(|e| StorageError::Config(format!("unreadable stored check: {e}")))?;
+    let check: CallCheck = decode_json("call_checks.body", &newest.body)?;
     let failed = check
         .report
         .checks
@@ -295,15 +415,16 @@ pub fn publication(
     })
 }
 
-/// Records an override for the call's current version; there must be a check of it to
-/// override.
+/// Records an override for the current version of the call `call_id`; there must be a check of
+/// it to override.
 pub fn record_override(
     conn: &mut DbConnection,
     org_id: i64,
-    call: &CallWithProgramme,
+    call_id: i64,
     reason: &str,
     created_by: &str,
 ) -> Result<Override, OverrideError> {
+    let call = calls::find(conn, org_id, call_id)?.stored;
     let version = call.call.version;
     let checked = callchecks::checks_of_call(conn, org_id, call.call.id)?
         .iter()
@@ -324,10 +445,18 @@ pub fn record_override(
     Ok(record.into())
 }
 
+/// Why an override was not recorded.
 #[derive(Debug, thiserror::Error)]
 pub enum OverrideError {
+    /// The current version has no check to override.
     #[error("version {0} of the call has not been checked")]
     Unchecked(i32),
     #[error(transparent)]
-    Storage(#[from] StorageError),
+    Service(#[from] ServiceError),
+}
+
+impl From<crate::storage::StorageError> for OverrideError {
+    fn from(error: crate::storage::StorageError) -> Self {
+        OverrideError::Service(error.into())
+    }
 }

@@ -16,14 +16,20 @@ use crate::analysis::cells::month_of;
 use crate::analysis::engine::{self, Detail, EvaluationOptions, Outcome, ReferenceChoice};
 use crate::analysis::groups::CellSet;
 use crate::analysis::labels::Language;
+// Re-exported for `report::html`'s tests, which still name them here.
+pub use crate::analysis::provenance::{RuleSetRef, TaggingRef};
 use crate::analysis::rules::{Correction, RuleSet};
 use crate::config::RuleSettings;
-use crate::domain::tagging::{Dimension, TaggingScheme};
+use crate::domain::tagging::Dimension;
 use crate::domain::validation::{Errors, FieldError};
-use crate::storage::cells::{self, CUBE_DIMENSIONS, CellFilter, Cube, CubeCache};
+use crate::services::compare::level_changes;
+use crate::services::{ServiceError, ServiceResult};
+use crate::storage::cells::{CUBE_DIMENSIONS, CellFilter, Cube, CubeCache};
 use crate::storage::evaluations::StoredEvaluation;
 use crate::storage::orgs::StoredScheme;
-use crate::storage::{DbConnection, StorageError, baselines, evaluations, orgs, programmes};
+use crate::storage::{
+    DbConnection, StorageError, baselines, decode_json, evaluations, orgs, programmes, tagged,
+};
 
 /// The dimensions evaluated when none are named.
 pub const DEFAULT_DIMENSIONS: [Dimension; 4] = [
@@ -78,26 +84,6 @@ pub struct EvaluationRequest {
     pub region: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RuleSetRef {
-    pub name: String,
-    pub version: String,
-    /// SHA-256 of the rule set's file (16 bytes, hex); absent in evaluations made before it was
-    /// recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file_hash: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TaggingRef {
-    pub scheme_id: i64,
-    pub name: String,
-    pub fingerprint: String,
-    pub definition: TaggingScheme,
-}
-
 /// What an evaluation read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -141,21 +127,6 @@ pub struct Evaluation {
 pub struct Evaluated {
     pub evaluation: Evaluation,
     pub body: String,
-}
-
-/// Why an evaluation could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum EvaluationError {
-    #[error("invalid request")]
-    Invalid(Vec<FieldError>),
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-}
-
-impl EvaluationError {
-    pub fn field(pointer: &str, reason: impl Into<String>) -> Self {
-        EvaluationError::Invalid(vec![FieldError::new(pointer, reason)])
-    }
 }
 
 /// "2017-03" -> 201703.
@@ -259,7 +230,7 @@ impl<'a> Evaluator<'a> {
         org_id: i64,
         created_by: &str,
         request: EvaluationRequest,
-    ) -> Result<Evaluated, EvaluationError> {
+    ) -> ServiceResult<Evaluated> {
         let started = std::time::Instant::now();
         let (result, scheme_id) = self.compute(conn, org_id, request)?;
         let computed = started.elapsed();
@@ -313,13 +284,13 @@ impl<'a> Evaluator<'a> {
         conn: &mut DbConnection,
         org_id: i64,
         request: EvaluationRequest,
-    ) -> Result<(EvaluationResult, i64), EvaluationError> {
+    ) -> ServiceResult<(EvaluationResult, i64)> {
         let request = request
             .normalised(self.default_ruleset)
-            .map_err(EvaluationError::Invalid)?;
+            .map_err(ServiceError::Invalid)?;
         let ruleset_name = request.ruleset.clone().unwrap_or_default();
         let ruleset = RuleSet::load(self.rules_dir, &ruleset_name)
-            .map_err(|e| EvaluationError::field("/ruleset", e))?;
+            .map_err(|e| ServiceError::field("/ruleset", e))?;
         let started = std::time::Instant::now();
         let scheme = orgs::current_scheme(conn, org_id)?;
         let scope = scope_calls(conn, org_id, &request)?;
@@ -344,7 +315,7 @@ impl<'a> Evaluator<'a> {
                     [] => None,
                     [one] => Some((*one).to_owned()),
                     many => {
-                        return Err(EvaluationError::field(
+                        return Err(ServiceError::field(
                             "/region",
                             format!(
                                 "baselines exist for several regions ({}); name one",
@@ -419,22 +390,22 @@ pub(crate) fn scope_calls(
     conn: &mut DbConnection,
     org_id: i64,
     request: &EvaluationRequest,
-) -> Result<Option<Vec<i64>>, EvaluationError> {
-    let programme =
-        match &request.programme {
-            Some(code) => Some(programmes::find_programme(conn, org_id, code)?.ok_or_else(
-                || EvaluationError::field("/programme", "no programme with this code"),
-            )?),
-            None => None,
-        };
+) -> ServiceResult<Option<Vec<i64>>> {
+    let programme = match &request.programme {
+        Some(code) => Some(
+            programmes::find_programme(conn, org_id, code)?
+                .ok_or_else(|| ServiceError::field("/programme", "no programme with this code"))?,
+        ),
+        None => None,
+    };
     if let Some(code) = &request.call {
         let call = programmes::find_call_by_code(conn, org_id, code)?
-            .ok_or_else(|| EvaluationError::field("/call", "no call with this code"))?;
+            .ok_or_else(|| ServiceError::field("/call", "no call with this code"))?;
         if programme
             .as_ref()
             .is_some_and(|p| p.id != call.call.programme_id)
         {
-            return Err(EvaluationError::field(
+            return Err(ServiceError::field(
                 "/call",
                 "the call is not one of the programme's",
             ));
@@ -447,7 +418,7 @@ pub(crate) fn scope_calls(
     };
     if let Some(code) = &request.except_call {
         let except = programmes::find_call_by_code(conn, org_id, code)?
-            .ok_or_else(|| EvaluationError::field("/exceptCall", "no call with this code"))?;
+            .ok_or_else(|| ServiceError::field("/exceptCall", "no call with this code"))?;
         let all = match calls.take() {
             Some(ids) => ids,
             None => programmes::call_ids(conn, org_id)?,
@@ -492,7 +463,7 @@ pub fn load_cells(
             "cube"
         }
         None => {
-            cells::scan(conn, org_id, scheme.id, call_ids.as_deref(), |row| {
+            tagged::scan(conn, org_id, scheme.id, call_ids.as_deref(), |row| {
                 let month = month_of(row.figures.received_on);
                 if months.is_none_or(|(from, to)| (from..=to).contains(&month)) {
                     let stats = crate::analysis::cells::CellStats::of_application(&row.figures);
@@ -560,15 +531,13 @@ fn content_hash(set: &CellSet) -> String {
 }
 
 /// A stored evaluation's JSON, as it was returned.
-pub fn stored(
-    conn: &mut DbConnection,
-    org_id: i64,
-    id: &str,
-) -> Result<Option<String>, StorageError> {
-    Ok(evaluations::find(conn, org_id, id)?.map(|e| e.body))
+pub fn stored(conn: &mut DbConnection, org_id: i64, id: &str) -> ServiceResult<String> {
+    evaluations::find(conn, org_id, id)?
+        .map(|e| e.body)
+        .ok_or_else(|| ServiceError::NotFound("no such evaluation".into()))
 }
 
-/// How a finding changed between two evaluations.
+/// How a finding's level changed between two evaluations (absent: the finding appeared or went).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FindingChange {
@@ -583,64 +552,50 @@ pub struct FindingChange {
 /// An evaluation run again on today's data, set against the earlier one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Comparison {
+pub struct EvaluationRerun {
     pub earlier: String,
     pub later: String,
     pub data_changed: bool,
     /// The rule set's name, version or file differs from the earlier evaluation's.
     pub rules_changed: bool,
     pub result_changed: bool,
-    /// Findings whose level changed, appeared or disappeared.
+    /// Findings whose level changed, appeared or disappeared, by rule and group.
     pub changes: Vec<FindingChange>,
 }
 
-/// Runs the stored request of `id` again and compares.
+/// Runs the stored request of `id` again (a new stored evaluation) and compares.
 pub fn rerun(
     evaluator: &Evaluator<'_>,
     conn: &mut DbConnection,
     org_id: i64,
     created_by: &str,
     id: &str,
-) -> Result<Option<(Comparison, Evaluation)>, EvaluationError> {
-    let Some(stored) = evaluations::find(conn, org_id, id)? else {
-        return Ok(None);
-    };
-    let earlier: Evaluation = serde_json::from_str(&stored.body)
-        .map_err(|e| StorageError::Config(format!("unreadable stored evaluation: {e}")))?;
+) -> ServiceResult<(EvaluationRerun, Evaluation)> {
+    let earlier: Evaluation = decode_json("evaluations.body", &stored(conn, org_id, id)?)?;
     let later = evaluator
         .evaluate(conn, org_id, created_by, earlier.result.request.clone())?
         .evaluation;
-    let key = |f: &engine::Finding| (f.rule.clone(), f.group.clone());
-    let before: BTreeMap<_, _> = earlier
-        .result
-        .outcome
-        .findings
-        .iter()
-        .map(|f| (key(f), f))
-        .collect();
-    let after: BTreeMap<_, _> = later
-        .result
-        .outcome
-        .findings
-        .iter()
-        .map(|f| (key(f), f))
-        .collect();
-    let mut changes = Vec::new();
-    for k in before
-        .keys()
-        .chain(after.keys().filter(|k| !before.contains_key(*k)))
-    {
-        let (b, a) = (before.get(k), after.get(k));
-        if b.map(|f| f.level) != a.map(|f| f.level) {
-            changes.push(FindingChange {
-                rule: k.0.clone(),
-                label: a.or(b).map(|f| f.label.clone()).unwrap_or_default(),
-                before: b.map(|f| f.level),
-                after: a.map(|f| f.level),
-            });
+    let changes = level_changes(
+        &earlier.result.outcome.findings,
+        &later.result.outcome.findings,
+        |f| (f.rule.clone(), f.group.clone()),
+        |f| f.level,
+    )
+    .into_iter()
+    .map(|change| {
+        let finding = change
+            .after
+            .or(change.before)
+            .expect("a change has a finding");
+        FindingChange {
+            rule: finding.rule.clone(),
+            label: finding.label.clone(),
+            before: change.before.map(|f| f.level),
+            after: change.after.map(|f| f.level),
         }
-    }
-    let comparison = Comparison {
+    })
+    .collect();
+    let rerun = EvaluationRerun {
         earlier: earlier.id.clone(),
         later: later.id.clone(),
         data_changed: earlier.result.data.content_hash != later.result.data.content_hash,
@@ -648,7 +603,7 @@ pub fn rerun(
         result_changed: earlier.result_hash != later.result_hash,
         changes,
     };
-    Ok(Some((comparison, later)))
+    Ok((rerun, later))
 }
 
 #[cfg(test)]

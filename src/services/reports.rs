@@ -1,17 +1,22 @@
-//! Reports in the service: made and stored with an audit entry, returned byte for byte (JSON) or
-//! rendered from the stored JSON (CSV, HTML), made again on today's data and compared.
+//! Reports in the service: made (the scope, its stored evaluation, one pass over its tagged
+//! applications, the overrides of its calls) and stored with an audit entry, returned byte for
+//! byte (JSON) or rendered from the stored JSON (CSV, HTML), made again on today's data and
+//! compared. The figures themselves are computed by `report::build`, with no I/O.
 
-use std::collections::BTreeMap;
-
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::analysis::cells::month_of;
 use crate::analysis::engine::Level;
-use crate::report::build::ReportMaker;
-use crate::report::model::{Report, ReportRequest};
-use crate::services::evaluations::EvaluationError;
+use crate::config::ReportSettings;
+use crate::report::build::{ReportContext, Tally};
+use crate::report::model::{CallOverride, Report, ReportRequest};
+use crate::services::compare::level_changes;
+use crate::services::evaluations::{EvaluationRequest, Evaluator, scope_calls};
+use crate::services::{ServiceError, ServiceResult};
 use crate::storage::reports::{self, AuditEntry, StoredReport};
-use crate::storage::{DbConnection, StorageError, StorageResult, orgs};
+use crate::storage::{DbConnection, StorageResult, callchecks, decode_json, orgs, tagged};
 
 /// The formats a stored report is returned in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -23,12 +28,9 @@ pub enum Format {
 }
 
 impl Format {
+    /// The serde name.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Json => "json",
-            Self::Csv => "csv",
-            Self::Html => "html",
-        }
+        crate::codes::code(&self)
     }
 }
 
@@ -55,6 +57,102 @@ fn audit(
     )
 }
 
+/// What a report is made with.
+pub struct ReportMaker<'a> {
+    pub evaluator: Evaluator<'a>,
+    pub settings: &'a ReportSettings,
+}
+
+impl ReportMaker<'_> {
+    /// Makes the report: the evaluation behind it is stored, the report is not (see [`create`]).
+    /// `progress` is told how many applications have been read.
+    pub fn make(
+        &self,
+        conn: &mut DbConnection,
+        org: &orgs::Organisation,
+        created_by: &str,
+        request: ReportRequest,
+        progress: &dyn Fn(u64),
+    ) -> ServiceResult<Report> {
+        let evaluation_request = EvaluationRequest {
+            programme: request.programme.clone(),
+            call: request.call.clone(),
+            from: request.from.clone(),
+            to: request.to.clone(),
+            dimensions: request.dimensions.clone(),
+            depth: request.depth,
+            language: request.language,
+            ruleset: request.ruleset.clone(),
+            region: request.region.clone(),
+            ..Default::default()
+        }
+        .normalised(self.evaluator.default_ruleset)
+        .map_err(ServiceError::Invalid)?;
+        let request = ReportRequest {
+            dimensions: evaluation_request.dimensions.clone(),
+            depth: evaluation_request.depth,
+            ruleset: evaluation_request.ruleset.clone(),
+            ..request
+        };
+        let call_ids = scope_calls(conn, org.id, &evaluation_request)?;
+        let months = evaluation_request.months();
+        let evaluation = self
+            .evaluator
+            .evaluate(conn, org.id, created_by, evaluation_request)?
+            .evaluation;
+        let result = evaluation.result;
+
+        // One pass over the applications of the scope.
+        let mut tally = Tally::new(&request);
+        let mut read = 0u64;
+        tagged::scan(
+            conn,
+            org.id,
+            result.tagging.scheme_id,
+            call_ids.as_deref(),
+            |row| {
+                let month = month_of(row.figures.received_on);
+                if months.is_some_and(|(from, to)| !(from..=to).contains(&month)) {
+                    return;
+                }
+                tally.add(&row);
+                read += 1;
+                if read.is_multiple_of(10_000) {
+                    progress(read);
+                }
+            },
+        )?;
+        progress(read);
+
+        let overrides = callchecks::overrides_in(conn, org.id, call_ids.as_deref())?
+            .into_iter()
+            .map(|(o, call)| CallOverride {
+                call,
+                call_version: o.call_version,
+                reason: o.reason,
+                created_at: o.created_at,
+                created_by: o.created_by,
+            })
+            .collect();
+        let context = ReportContext {
+            id: uuid::Uuid::new_v4().to_string(),
+            created_at: crate::storage::now(),
+            created_by: created_by.to_owned(),
+            organisation: org.code.clone(),
+            request,
+            ruleset: result.ruleset,
+            tagging: result.tagging,
+            evaluation_id: evaluation.id,
+            findings: &result.outcome.findings,
+            baselines: &result.baselines,
+            overrides,
+        };
+        Ok(tally.make(context, self.settings, |notes| {
+            decode_json("applications.tag_notes", notes)
+        })?)
+    }
+}
+
 /// How a report came to be made, for the audit log.
 #[derive(Debug, Clone, Copy)]
 pub struct Making {
@@ -73,8 +171,9 @@ pub fn create(
     request: ReportRequest,
     making: Making,
     progress: &dyn Fn(u64),
-) -> Result<(Report, String), EvaluationError> {
-    let org = orgs::find(conn, org_id)?.ok_or(StorageError::NotFound)?;
+) -> ServiceResult<(Report, String)> {
+    let org =
+        orgs::find(conn, org_id)?.ok_or_else(|| ServiceError::NotFound("not found".into()))?;
     let report = maker.make(conn, &org, actor, request, progress)?;
     let body = serde_json::to_string(&report).expect("a report serialises");
     reports::insert(
@@ -93,6 +192,14 @@ pub fn create(
     Ok((report, body))
 }
 
+/// The stored report `id`, decoded.
+fn stored(conn: &mut DbConnection, org_id: i64, id: &str) -> ServiceResult<(Report, String)> {
+    let stored = reports::find(conn, org_id, id)?
+        .ok_or_else(|| ServiceError::NotFound("no such report".into()))?;
+    let report = decode_json("reports.body", &stored.body)?;
+    Ok((report, stored.body))
+}
+
 /// A stored report, as stored, and the audit entry of this read.
 pub fn read(
     conn: &mut DbConnection,
@@ -100,21 +207,19 @@ pub fn read(
     id: &str,
     actor: &str,
     format: Format,
-) -> StorageResult<Option<(Report, String)>> {
-    let Some(stored) = reports::find(conn, org_id, id)? else {
-        return Ok(None);
-    };
-    let report: Report = serde_json::from_str(&stored.body)
-        .map_err(|e| StorageError::Config(format!("unreadable stored report: {e}")))?;
+) -> ServiceResult<(Report, String)> {
+    let (report, body) = stored(conn, org_id, id)?;
     audit(conn, org_id, actor, "read", &report, format)?;
-    Ok(Some((report, stored.body)))
+    Ok((report, body))
 }
 
-/// A finding whose level differs between two reports of the same request.
+/// A finding whose level differs between two reports of the same request (absent: it appeared
+/// or went).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct FindingChange {
+pub struct ReportFindingChange {
     pub rule: String,
+    /// The group, as the report labels it.
     pub group: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<Level>,
@@ -125,14 +230,14 @@ pub struct FindingChange {
 /// A stored report next to the same request made again now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Comparison {
+pub struct ReportRerun {
     pub earlier: String,
     pub later: String,
     /// Whether the data read changed.
     pub data_changed: bool,
     pub applications_before: i64,
     pub applications_after: i64,
-    pub changes: Vec<FindingChange>,
+    pub changes: Vec<ReportFindingChange>,
 }
 
 /// Makes the stored report's request again on today's data (a new stored report) and compares.
@@ -142,12 +247,8 @@ pub fn rerun(
     org_id: i64,
     id: &str,
     actor: &str,
-) -> Result<Option<Comparison>, EvaluationError> {
-    let Some(stored) = reports::find(conn, org_id, id)? else {
-        return Ok(None);
-    };
-    let earlier: Report = serde_json::from_str(&stored.body)
-        .map_err(|e| StorageError::Config(format!("unreadable stored report: {e}")))?;
+) -> ServiceResult<ReportRerun> {
+    let (earlier, _) = stored(conn, org_id, id)?;
     let making = Making {
         action: "rerun",
         format: Format::Json,
@@ -161,32 +262,71 @@ pub fn rerun(
         making,
         &|_| {},
     )?;
-    let levels = |r: &Report| -> BTreeMap<(String, String), Level> {
-        r.findings
-            .iter()
-            .map(|f| ((f.rule.clone(), f.label.clone()), f.level))
-            .collect()
-    };
-    let (before, after) = (levels(&earlier), levels(&later));
-    let mut keys: Vec<&(String, String)> = before.keys().chain(after.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    let changes = keys
-        .into_iter()
-        .filter(|k| before.get(*k) != after.get(*k))
-        .map(|k| FindingChange {
-            rule: k.0.clone(),
-            group: k.1.clone(),
-            before: before.get(k).copied(),
-            after: after.get(k).copied(),
-        })
-        .collect();
-    Ok(Some(Comparison {
+    let changes = level_changes(
+        &earlier.findings,
+        &later.findings,
+        |f| (f.rule.clone(), f.label.clone()),
+        |f| f.level,
+    )
+    .into_iter()
+    .map(|change| {
+        let finding = change
+            .after
+            .or(change.before)
+            .expect("a change has a finding");
+        ReportFindingChange {
+            rule: finding.rule.clone(),
+            group: finding.label.clone(),
+            before: change.before.map(|f| f.level),
+            after: change.after.map(|f| f.level),
+        }
+    })
+    .collect();
+    Ok(ReportRerun {
         earlier: earlier.id.clone(),
         later: later.id.clone(),
         data_changed: earlier.data.content_hash != later.data.content_hash,
         applications_before: earlier.data.applications,
         applications_after: later.data.applications,
         changes,
-    }))
+    })
+}
+
+/// One line of the audit log, its scope read back.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditLine {
+    pub id: String,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_id: Option<String>,
+    /// The report's request.
+    #[schema(value_type = Object)]
+    pub scope: serde_json::Value,
+    pub format: String,
+}
+
+/// One page of the audit log, newest first, before `before` (time and entry id) when given.
+pub fn audit_page(
+    conn: &mut DbConnection,
+    org_id: i64,
+    before: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> ServiceResult<Vec<AuditLine>> {
+    reports::audit_page(conn, org_id, before, limit)?
+        .into_iter()
+        .map(|e| {
+            Ok(AuditLine {
+                scope: decode_json("audit_log.scope", &e.scope)?,
+                id: e.id,
+                at: e.at,
+                actor: e.actor,
+                action: e.action,
+                report_id: e.report_id,
+                format: e.format,
+            })
+        })
+        .collect()
 }

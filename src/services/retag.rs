@@ -8,10 +8,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::applicant::ApplicantFacts;
-use crate::domain::tagging::TaggingScheme;
+use crate::domain::tagging::{BackgroundDefinition, GenderDefinition, TaggingScheme};
+use crate::services::ServiceResult;
 use crate::storage::application_rows::TagColumns;
 use crate::storage::schema::{applications, tag_history};
-use crate::storage::{DbConnection, StorageError, StorageResult, cells, orgs, write_tx};
+use crate::storage::{DbConnection, StorageResult, cells, decode_json, orgs, write_tx};
 
 /// What a re-tag did.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -27,13 +28,25 @@ pub struct Retagged {
 /// Applications re-tagged per round trip.
 const BATCH: i64 = 5_000;
 
-/// Moves the organisation to `scheme`, in one transaction (all or nothing). A no-op when it is
-/// already the current scheme.
-pub fn retag(
+/// Tags the organisation's applicants by other definitions: its current scheme with this gender
+/// definition and, when given, this background definition (see [`retag`]).
+pub fn change_definitions(
     conn: &mut DbConnection,
     org_id: i64,
-    scheme: &TaggingScheme,
-) -> StorageResult<Retagged> {
+    gender: GenderDefinition,
+    background: Option<BackgroundDefinition>,
+) -> ServiceResult<Retagged> {
+    let current = orgs::current_scheme(conn, org_id)?.scheme;
+    let mut scheme = current.with_gender_definition(gender);
+    if let Some(background) = background {
+        scheme.background_definition = background;
+    }
+    Ok(retag(conn, org_id, &scheme)?)
+}
+
+/// Moves the organisation to `scheme`, in one transaction (all or nothing). A no-op when it is
+/// already the current scheme.
+fn retag(conn: &mut DbConnection, org_id: i64, scheme: &TaggingScheme) -> StorageResult<Retagged> {
     write_tx(conn, org_id, |conn| {
         let previous = orgs::current_scheme(conn, org_id)?;
         let scheme_id = orgs::ensure_scheme(conn, org_id, scheme)?;
@@ -94,9 +107,7 @@ pub fn retag(
                         ))
                         .execute(conn)?;
                 }
-                let facts: ApplicantFacts = serde_json::from_str(&facts).map_err(|e| {
-                    StorageError::Config(format!("stored facts of {external_id} unreadable: {e}"))
-                })?;
+                let facts: ApplicantFacts = decode_json("applications.facts", &facts)?;
                 let tags = scheme.tag(&facts, received_on);
                 diesel::update(applications::table.find((org_id, &external_id)))
                     .set(&TagColumns::new(scheme_id, &tags))

@@ -14,11 +14,9 @@ use diesel::upsert::excluded;
 
 use super::schema::{cube_generations, stat_cells};
 use super::{DbConnection, StorageError, StorageResult};
-use chrono::NaiveDate;
 
-use crate::analysis::cells::{ApplicationFigures, CellStats, Histogram};
-use crate::domain::application::Outcome;
-use crate::domain::money::Ore;
+use crate::analysis::cells::{CellStats, Histogram};
+use crate::analysis::tagged::TaggedRow;
 use crate::domain::tagging::{Dimension, Tags};
 
 /// The dimensions the cube keeps, in key order. Evaluations over other dimensions (municipality,
@@ -43,6 +41,14 @@ impl CubeKey {
         Self {
             call_id,
             groups: CUBE_DIMENSIONS.map(|d| tags.get(d).value.clone()),
+        }
+    }
+
+    /// Where a scanned row counts.
+    pub fn of_row(row: &TaggedRow) -> Self {
+        Self {
+            call_id: row.call_id,
+            groups: CUBE_DIMENSIONS.map(|d| row.groups[d.index()].clone()),
         }
     }
 }
@@ -488,150 +494,6 @@ pub fn clear(conn: &mut DbConnection, org_id: i64, scheme_id: i64) -> StorageRes
     .execute(conn)?)
 }
 
-/// One tagged application as the cube and the evaluation read it.
-#[derive(Debug, Clone)]
-pub struct ScanRow {
-    pub call_id: i64,
-    pub figures: ApplicationFigures,
-    /// Tag values by [`Dimension::index`].
-    pub groups: [String; 7],
-}
-
-impl ScanRow {
-    pub fn cube_key(&self) -> CubeKey {
-        CubeKey {
-            call_id: self.call_id,
-            groups: CUBE_DIMENSIONS.map(|d| self.groups[d.index()].clone()),
-        }
-    }
-}
-
-/// Reads every tagged application of an organisation under one scheme (optionally only some
-/// calls), and hands each to `visit`: the current scheme's tags are on the applications, an
-/// earlier scheme's in `tag_history`. Costs what the rows cost: for the cube's dimensions, read
-/// the cube instead.
-pub fn scan(
-    conn: &mut DbConnection,
-    org_id: i64,
-    scheme_id: i64,
-    call_ids: Option<&[i64]>,
-    mut visit: impl FnMut(ScanRow),
-) -> StorageResult<()> {
-    use super::schema::{applications as a, tag_history as h};
-    type Tagged = (String, String, String, String, String, String, String);
-    type Row = (
-        i64,
-        NaiveDate,
-        i64,
-        Option<String>,
-        Option<i64>,
-        Option<NaiveDate>,
-        Tagged,
-    );
-    let mut emit = |row: Row| {
-        let (call_id, received_on, applied, outcome, granted, decided_on, g) = row;
-        let decision = match (outcome.as_deref().and_then(Outcome::from_code), decided_on) {
-            (Some(outcome), Some(decided_on)) => {
-                Some((outcome, Ore(granted.unwrap_or(0)), decided_on))
-            }
-            _ => None,
-        };
-        visit(ScanRow {
-            call_id,
-            figures: ApplicationFigures {
-                received_on,
-                applied: Ore(applied),
-                decision,
-            },
-            groups: [g.0, g.1, g.2, g.3, g.4, g.5, g.6],
-        });
-    };
-    let figures = (
-        a::call_id,
-        a::received_on,
-        a::amount_applied_ore,
-        a::outcome,
-        a::amount_granted_ore,
-        a::decided_on,
-    );
-    let mut current = a::table
-        .filter(a::org_id.eq(org_id))
-        .filter(a::scheme_id.eq(scheme_id))
-        .select((
-            figures,
-            (
-                a::gender,
-                a::background,
-                a::background_detail,
-                a::age_band,
-                a::county,
-                a::municipality,
-                a::size_band,
-            ),
-        ))
-        .order(a::external_id)
-        .into_boxed();
-    if let Some(calls) = call_ids {
-        current = current.filter(a::call_id.eq_any(calls.to_vec()));
-    }
-    for row in current.load_iter::<(
-        (
-            i64,
-            NaiveDate,
-            i64,
-            Option<String>,
-            Option<i64>,
-            Option<NaiveDate>,
-        ),
-        Tagged,
-    ), diesel::connection::DefaultLoadingMode>(conn)?
-    {
-        let (f, g) = row?;
-        emit((f.0, f.1, f.2, f.3, f.4, f.5, g));
-    }
-    let mut earlier = h::table
-        .inner_join(
-            a::table.on(a::org_id
-                .eq(h::org_id)
-                .and(a::external_id.eq(h::external_id))),
-        )
-        .filter(h::scheme_id.eq(scheme_id))
-        .filter(h::org_id.eq(org_id))
-        .select((
-            figures,
-            (
-                h::gender,
-                h::background,
-                h::background_detail,
-                h::age_band,
-                h::county,
-                h::municipality,
-                h::size_band,
-            ),
-        ))
-        .order(a::external_id)
-        .into_boxed();
-    if let Some(calls) = call_ids {
-        earlier = earlier.filter(a::call_id.eq_any(calls.to_vec()));
-    }
-    for row in earlier.load_iter::<(
-        (
-            i64,
-            NaiveDate,
-            i64,
-            Option<String>,
-            Option<i64>,
-            Option<NaiveDate>,
-        ),
-        Tagged,
-    ), diesel::connection::DefaultLoadingMode>(conn)?
-    {
-        let (f, g) = row?;
-        emit((f.0, f.1, f.2, f.3, f.4, f.5, g));
-    }
-    Ok(())
-}
-
 /// The cube as the rows say it should be (for rebuilding it, and for checking it).
 pub fn recompute(
     conn: &mut DbConnection,
@@ -639,8 +501,8 @@ pub fn recompute(
     scheme_id: i64,
 ) -> StorageResult<HashMap<CubeKey, CellStats>> {
     let mut cube: HashMap<CubeKey, CellStats> = HashMap::new();
-    scan(conn, org_id, scheme_id, None, |row| {
-        cube.entry(row.cube_key())
+    super::tagged::scan(conn, org_id, scheme_id, None, |row| {
+        cube.entry(CubeKey::of_row(&row))
             .or_default()
             .add(&CellStats::of_application(&row.figures), 1);
     })?;

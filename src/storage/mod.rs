@@ -18,6 +18,7 @@ pub mod orgs;
 pub mod programmes;
 pub mod reports;
 pub mod schema;
+pub mod tagged;
 #[cfg(test)]
 mod tests;
 

@@ -1,13 +1,11 @@
-//! Stored reports, the audit log of who made or read them, and the scan of tagged applications
-//! that reports are computed from.
+//! Stored reports, the audit log of who made or read them, and the awarded grants that open
+//! data is exported from. Reports are computed from `tagged::scan`.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{applications, audit_log, reports};
 use super::{DbConnection, StorageResult};
-use crate::domain::application::Outcome;
-use crate::domain::money::Ore;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = reports)]
@@ -86,83 +84,6 @@ pub fn audit_page(
         );
     }
     Ok(query.load(conn)?)
-}
-
-/// One tagged application as a report reads it.
-#[derive(Debug, Clone)]
-pub struct ReportRow {
-    pub call_id: i64,
-    pub received_on: NaiveDate,
-    pub applied: Ore,
-    /// The latest decision: outcome and amount granted.
-    pub decision: Option<(Outcome, Ore)>,
-    /// Tag values by `Dimension::index`.
-    pub groups: [String; 7],
-    /// Why tags are unknown or supplied (JSON), where any are.
-    pub notes: Option<String>,
-    pub updated_at: NaiveDateTime,
-}
-
-/// Every application of the organisation tagged under `scheme_id` (optionally only some calls),
-/// handed to `visit` one at a time, never held whole.
-pub fn scan(
-    conn: &mut DbConnection,
-    org_id: i64,
-    scheme_id: i64,
-    call_ids: Option<&[i64]>,
-    mut visit: impl FnMut(ReportRow),
-) -> StorageResult<()> {
-    use applications as a;
-    type Row = (
-        (i64, NaiveDate, i64, Option<String>, Option<i64>),
-        (String, String, String, String, String, String, String),
-        Option<String>,
-        NaiveDateTime,
-    );
-    let mut query = a::table
-        .filter(a::org_id.eq(org_id))
-        .filter(a::scheme_id.eq(scheme_id))
-        .select((
-            (
-                a::call_id,
-                a::received_on,
-                a::amount_applied_ore,
-                a::outcome,
-                a::amount_granted_ore,
-            ),
-            (
-                a::gender,
-                a::background,
-                a::background_detail,
-                a::age_band,
-                a::county,
-                a::municipality,
-                a::size_band,
-            ),
-            a::tag_notes,
-            a::updated_at,
-        ))
-        .into_boxed();
-    if let Some(ids) = call_ids {
-        query = query.filter(a::call_id.eq_any(ids.to_vec()));
-    }
-    for row in query.load_iter::<Row, diesel::connection::DefaultLoadingMode>(conn)? {
-        let ((call_id, received_on, applied, outcome, granted), g, notes, updated_at) = row?;
-        let decision = outcome
-            .as_deref()
-            .and_then(Outcome::from_code)
-            .map(|o| (o, Ore(granted.unwrap_or(0))));
-        visit(ReportRow {
-            call_id,
-            received_on,
-            applied: Ore(applied),
-            decision,
-            groups: [g.0, g.1, g.2, g.3, g.4, g.5, g.6],
-            notes,
-            updated_at,
-        });
-    }
-    Ok(())
 }
 
 /// One awarded grant, for open-data export: the latest decision approved (or partly).

@@ -273,3 +273,32 @@ async fn closed_calls_stay_closed() {
     assert_eq!(patch("closed").await.unwrap().status(), 200);
     assert_problem(patch("published").await.unwrap(), 409, None).await;
 }
+
+/// A stored design that no longer reads is an error (500), never shown as an empty design and
+/// never overwritten by a default on the next change.
+#[actix_web::test]
+async fn a_corrupt_stored_design_is_an_error_not_a_default() {
+    use diesel::prelude::*;
+    use equal_terms::storage::schema::calls;
+    let app = spawn().await;
+    let token = app.integrator();
+    app.seed_call(&token).await;
+    let listed: Value = app.get("/api/v1/calls", &token).await.json().await.unwrap();
+    let id = listed["items"][0]["id"].as_i64().unwrap();
+    diesel::update(calls::table.filter(calls::id.eq(id)))
+        .set(calls::design.eq("{\"text\": "))
+        .execute(&mut *app.db.conn().unwrap())
+        .unwrap();
+    let url = format!("/api/v1/calls/{id}");
+    assert_problem(app.get(&url, &token).await, 500, None).await;
+    assert_problem(app.get("/api/v1/calls", &token).await, 500, None).await;
+    let renamed = app
+        .client
+        .patch(app.url(&url))
+        .bearer_auth(&token)
+        .json(&json!({ "title": "Ny titel" }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(renamed, 500, None).await;
+}

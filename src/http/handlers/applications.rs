@@ -5,133 +5,13 @@ use actix_web::{HttpResponse, get, put, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::applicant::ApplicantFacts;
-use crate::domain::application::{
-    Application, ApplicationBody, Decision, DecisionBody, DecisionReason, Outcome,
-    validate_external_id,
-};
-use crate::domain::money::{MoneyDto, Ore};
-use crate::domain::tagging::{Dimension, TagSource};
+use crate::domain::application::{ApplicationBody, DecisionBody, validate_external_id};
 use crate::domain::validation::Errors;
 use crate::http::AppState;
 use crate::http::auth::{Authorized, WriteData};
 use crate::http::extract::ApiJson;
 use crate::http::problem::ApiError;
-use crate::storage::applications::{self, ApplicationRecord};
-use crate::storage::ingest::{IngestContext, IngestRow, RowResult, write_batch};
-use crate::storage::{orgs, write_tx};
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ApplicantView {
-    /// The pseudonymous applicant key (a keyed hash of the organisation number).
-    pub applicant_key: String,
-    #[serde(flatten)]
-    pub facts: ApplicantFacts,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct DecisionView {
-    pub version: i32,
-    pub outcome: Outcome,
-    pub amount_granted: MoneyDto,
-    #[schema(value_type = String, format = Date)]
-    pub decided_on: chrono::NaiveDate,
-    pub reason: DecisionReason,
-    pub recorded_at: chrono::NaiveDateTime,
-}
-
-/// A group the application counts in, under the organisation's current tagging scheme.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct GroupView {
-    pub dimension: Dimension,
-    pub value: String,
-    pub source: TagSource,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ApplicationView {
-    pub external_id: String,
-    pub call_code: String,
-    #[schema(value_type = String, format = Date)]
-    pub received_on: chrono::NaiveDate,
-    pub amount_applied: MoneyDto,
-    pub applicant: ApplicantView,
-    /// Bumped each time the application's content changes.
-    pub revision: i32,
-    /// Every decision version, oldest first; the last is in force.
-    pub decisions: Vec<DecisionView>,
-    pub groups: Vec<GroupView>,
-    pub created_at: chrono::NaiveDateTime,
-    pub updated_at: chrono::NaiveDateTime,
-}
-
-impl ApplicationView {
-    fn from_record(record: ApplicationRecord) -> Result<Self, ApiError> {
-        let facts: ApplicantFacts = serde_json::from_str(&record.row.facts)
-            .map_err(|e| ApiError::Internal(format!("stored facts unreadable: {e}")))?;
-        let decisions = record
-            .decisions
-            .into_iter()
-            .map(|d| DecisionView {
-                version: d.version,
-                outcome: d.outcome,
-                amount_granted: MoneyDto::sek(Ore(d.amount_granted_ore)),
-                decided_on: d.decided_on,
-                reason: d.reason,
-                recorded_at: d.recorded_at,
-            })
-            .collect();
-        let groups = record
-            .tags
-            .map(|tags| {
-                Dimension::ALL
-                    .iter()
-                    .map(|d| {
-                        let t = tags.get(*d);
-                        GroupView {
-                            dimension: *d,
-                            value: t.value.clone(),
-                            source: t.source,
-                            reason: t.reason.clone(),
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(Self {
-            external_id: record.row.external_id,
-            call_code: record.call_code,
-            received_on: record.row.received_on,
-            amount_applied: MoneyDto::sek(Ore(record.row.amount_applied_ore)),
-            applicant: ApplicantView {
-                applicant_key: record.row.applicant_key,
-                facts,
-            },
-            revision: record.row.revision,
-            decisions,
-            groups,
-            created_at: record.row.created_at,
-            updated_at: record.row.updated_at,
-        })
-    }
-}
-
-/// What a write did.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WriteResult {
-    Created,
-    Updated,
-    DecisionRecorded,
-    /// The same content was already stored: nothing changed.
-    Unchanged,
-}
+use crate::services::applications::{self, ApplicationView, Write, WriteResult};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -144,12 +24,6 @@ fn checked_external_id(id: &str) -> Result<(), ApiError> {
     validate_external_id(id).map_err(|reason| ApiError::field("/externalId", reason))
 }
 
-/// What a single write carries.
-enum Write {
-    Application(Box<Application>),
-    Decision(Decision),
-}
-
 /// Writes one row and reads the application back, in one blocking task.
 async fn write_one(
     state: &AppState,
@@ -160,33 +34,7 @@ async fn write_one(
     state
         .db
         .run(move |conn| -> Result<_, ApiError> {
-            let scheme = orgs::current_scheme(conn, org_id)?;
-            let scheme_id = scheme.id;
-            let row = match write {
-                Write::Application(app) => {
-                    IngestRow::application(0, external_id.clone(), *app, &scheme)
-                }
-                Write::Decision(decision) => IngestRow::decision(external_id.clone(), decision),
-            };
-            let mut ctx = IngestContext::new(org_id, scheme);
-            let result = write_tx(conn, org_id, |c| write_batch(c, &mut ctx, vec![row]))?
-                .pop()
-                .ok_or_else(|| ApiError::Internal("no result for a written row".into()))?;
-            let result = match result {
-                RowResult::Created { .. } => WriteResult::Created,
-                RowResult::Updated { .. } => WriteResult::Updated,
-                RowResult::DecisionRecorded { .. } => WriteResult::DecisionRecorded,
-                RowResult::Unchanged { .. } => WriteResult::Unchanged,
-                RowResult::Rejected(errors) => return Err(ApiError::Validation(errors)),
-                RowResult::NotFound => {
-                    return Err(ApiError::NotFound(
-                        "no application with this external id".into(),
-                    ));
-                }
-            };
-            let record = applications::find(conn, org_id, scheme_id, &external_id)?
-                .ok_or_else(|| ApiError::Internal("written application not found".into()))?;
-            Ok((result, ApplicationView::from_record(record)?))
+            Ok(applications::write(conn, org_id, &external_id, write)?)
         })
         .await
 }
@@ -285,13 +133,11 @@ pub async fn get_application(
     let external_id = external_id.into_inner();
     checked_external_id(&external_id)?;
     let org_id = caller.org_id;
-    let record = state
+    let application = state
         .db
-        .run(move |conn| -> Result<_, ApiError> {
-            let scheme = orgs::current_scheme(conn, org_id)?;
-            Ok(applications::find(conn, org_id, scheme.id, &external_id)?)
+        .run(move |conn| -> Result<ApplicationView, ApiError> {
+            Ok(applications::find(conn, org_id, &external_id)?)
         })
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no application with this external id".into()))?;
-    Ok(HttpResponse::Ok().json(ApplicationView::from_record(record)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(application))
 }

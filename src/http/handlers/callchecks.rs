@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::analysis::labels::Language;
-use crate::callcheck::checks::{CheckReport, Verdict};
+use crate::callcheck::checks::CheckReport;
 use crate::callcheck::design::CallDesign;
 use crate::callcheck::eligibility::PopulationUpload;
 use crate::domain::validation::Errors;
@@ -20,27 +20,16 @@ use crate::http::handlers::evaluations::evaluator;
 use crate::http::idempotency::{Created, body_hash, once};
 use crate::http::problem::ApiError;
 use crate::services::callchecks::{
-    CallCheck, CallChecker, Override, OverrideError, Publication, design_of, publication,
+    self, CallCheck, CallChecker, CheckHistory, Override, OverrideError, PopulationStored,
     record_override,
 };
-use crate::services::evaluations::{EvaluationRequest, EvaluationResult};
-use crate::storage::callchecks;
-use crate::storage::programmes::{self, CallWithProgramme};
+use crate::services::evaluations::EvaluationResult;
 
 fn checker(state: &AppState) -> CallChecker<'_> {
     CallChecker {
         settings: &state.settings.call_check,
         evaluator: evaluator(state),
     }
-}
-
-fn find_call(
-    conn: &mut crate::storage::DbConnection,
-    org_id: i64,
-    id: i64,
-) -> Result<CallWithProgramme, ApiError> {
-    programmes::find_call(conn, org_id, id)?
-        .ok_or_else(|| ApiError::NotFound("no such call".into()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -74,39 +63,14 @@ pub async fn check_call(
     let (_, body) = state
         .db
         .run(move |conn| -> Result<(CallCheck, String), ApiError> {
-            let call = find_call(conn, org_id, id)?;
             let language = language.unwrap_or_default();
-            Ok(checker(&app).check_call(conn, org_id, &call, &subject, language, region)?)
+            Ok(checker(&app).check_call(conn, org_id, id, &subject, language, region)?)
         })
         .await?;
     Ok(HttpResponse::Created()
         .content_type("application/json")
         .insert_header(("Location", format!("/api/v1/calls/{id}/checks")))
         .body(body))
-}
-
-/// A change of verdict between the two newest checks.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct VerdictChange {
-    pub check: String,
-    pub from: Verdict,
-    pub to: Verdict,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CheckHistory {
-    /// The call's current version.
-    pub call_version: i32,
-    /// Whether the call may be published now (a check of this version without fail, or an
-    /// override).
-    pub publishable: bool,
-    /// Newest first.
-    pub checks: Vec<CallCheck>,
-    /// What changed from the second newest check to the newest.
-    pub changes: Vec<VerdictChange>,
-    pub overrides: Vec<Override>,
 }
 
 /// Earlier checks of a call, newest first, with what changed between the last two and the
@@ -126,45 +90,10 @@ pub async fn list_checks(
     let history = state
         .db
         .run(move |conn| -> Result<CheckHistory, ApiError> {
-            let call = find_call(conn, org_id, id)?;
-            let checks = callchecks::checks_of_call(conn, org_id, id)?
-                .into_iter()
-                .map(|c| serde_json::from_str::<CallCheck>(&c.body))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| ApiError::Internal(format!("unreadable stored check: {e}")))?;
-            let changes = match checks.as_slice() {
-                [newest, previous, ..] => changes(&previous.report, &newest.report),
-                _ => Vec::new(),
-            };
-            let publishable = publication(conn, org_id, &call)? == Publication::Allowed;
-            Ok(CheckHistory {
-                call_version: call.call.version,
-                publishable,
-                checks,
-                changes,
-                overrides: callchecks::overrides_of_call(conn, org_id, id)?
-                    .into_iter()
-                    .map(Override::from)
-                    .collect(),
-            })
+            Ok(callchecks::history(conn, org_id, id)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(history))
-}
-
-fn changes(before: &CheckReport, after: &CheckReport) -> Vec<VerdictChange> {
-    after
-        .checks
-        .iter()
-        .filter_map(|now| {
-            let then = before.checks.iter().find(|c| c.id == now.id)?;
-            (then.verdict != now.verdict).then(|| VerdictChange {
-                check: now.id.code().to_owned(),
-                from: then.verdict,
-                to: now.verdict,
-            })
-        })
-        .collect()
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -204,12 +133,11 @@ pub async fn create_override(
         let recorded = state
             .db
             .run(move |conn| -> Result<Override, ApiError> {
-                let call = find_call(conn, org_id, id)?;
-                record_override(conn, org_id, &call, &reason, &subject).map_err(|e| match e {
+                record_override(conn, org_id, id, &reason, &subject).map_err(|e| match e {
                     OverrideError::Unchecked(version) => ApiError::Conflict(format!(
                         "version {version} of the call has not been checked: POST /api/v1/calls/{id}/checks first"
                     )),
-                    OverrideError::Storage(e) => e.into(),
+                    OverrideError::Service(e) => e.into(),
                 })
             })
             .await?;
@@ -247,31 +175,17 @@ pub async fn monitor_call(
     let (org_id, id) = (caller.org_id, id.into_inner());
     let CheckQuery { language, region } = query.into_inner();
     let app = state.clone();
-    let monitor = state
+    let (call, evaluation) = state
         .db
-        .run(move |conn| -> Result<Monitor, ApiError> {
-            let call = find_call(conn, org_id, id)?;
-            let settings = &app.settings.call_check;
-            let request = EvaluationRequest {
-                call: Some(call.call.code.clone()),
-                dimensions: settings
-                    .earlier_dimensions
-                    .iter()
-                    .filter_map(|d| crate::domain::tagging::Dimension::from_code(d))
-                    .collect(),
-                depth: Some(settings.earlier_depth),
-                language: language.unwrap_or_default(),
-                region: region.or_else(|| design_of(&call).ok()?.single_county()),
-                ..Default::default()
-            };
-            let (evaluation, _) = evaluator(&app).compute(conn, org_id, request)?;
-            Ok(Monitor {
-                call: CallView::from(call),
-                evaluation,
-            })
+        .run(move |conn| -> Result<_, ApiError> {
+            let language = language.unwrap_or_default();
+            Ok(checker(&app).monitor(conn, org_id, id, language, region)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(monitor))
+    Ok(HttpResponse::Ok().json(Monitor {
+        call: CallView::from(call),
+        evaluation,
+    }))
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -326,15 +240,6 @@ pub async fn check_draft(
     Ok(HttpResponse::Ok().json(report))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PopulationStored {
-    pub region: String,
-    pub year: i32,
-    pub source: String,
-    pub cells: usize,
-}
-
 /// Store the firm population (by sector, size, turnover, legal form, geography and group) that
 /// eligibility rules are measured against; replaces an earlier upload for the same region and
 /// year. Cells directly, or a JSON-stat 2.0 table with a mapping.
@@ -349,20 +254,12 @@ pub async fn put_population(
     state: web::Data<AppState>,
     ApiJson(upload): ApiJson<PopulationUpload>,
 ) -> Result<HttpResponse, ApiError> {
-    let population = upload.into_population().map_err(ApiError::Validation)?;
-    let stored = PopulationStored {
-        region: population.region.clone(),
-        year: population.year,
-        source: population.source.clone(),
-        cells: population.cells.len(),
-    };
-    let body = serde_json::to_string(&population)
-        .map_err(|e| ApiError::Internal(format!("population does not serialise: {e}")))?;
     let org_id = caller.org_id;
-    let (region, year) = (stored.region.clone(), stored.year);
-    state
+    let stored = state
         .db
-        .run(move |conn| callchecks::put_population(conn, org_id, &region, year, &body))
+        .run(move |conn| -> Result<PopulationStored, ApiError> {
+            Ok(callchecks::store_population(conn, org_id, upload)?)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(stored))
 }

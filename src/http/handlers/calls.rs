@@ -16,10 +16,7 @@ use crate::http::auth::{Authorized, ManageCalls, ReadCatalogue};
 use crate::http::extract::{ApiJson, Page, cursor};
 use crate::http::idempotency::{Created, body_hash, once};
 use crate::http::problem::ApiError;
-use crate::services::callchecks::{Publication, publication};
-use crate::storage::StorageError;
-use crate::storage::programmes::{self, CallChanges, CallWithProgramme, NewCall};
-use diesel::Connection;
+use crate::services::calls::{self, Call, CallDraft, CallError, CallUpdate};
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -80,36 +77,53 @@ pub struct CallView {
     pub updated_at: chrono::NaiveDateTime,
 }
 
-impl From<CallWithProgramme> for CallView {
-    fn from(c: CallWithProgramme) -> Self {
-        let call = c.call;
+impl From<Call> for CallView {
+    fn from(c: Call) -> Self {
+        let call = c.stored.call;
         Self {
             id: call.id,
-            programme_code: c.programme_code,
+            programme_code: c.stored.programme_code,
             code: call.code,
             title: call.title,
             opens_on: call.opens_on,
             closes_on: call.closes_on,
             budget: MoneyDto::sek(Ore(call.budget_ore)),
-            status: CallStatus::from_code(&call.status).unwrap_or_default(),
+            status: c.status,
             version: call.version,
-            // Written only by this API from a checked CallDesign.
-            design: serde_json::from_str(&call.design).unwrap_or_else(|e| {
-                tracing::error!(call = call.id, error = %e, "unreadable call design");
-                CallDesign::default()
-            }),
+            design: c.design,
             created_at: call.created_at,
             updated_at: call.updated_at,
         }
     }
 }
 
-fn design_json(design: &CallDesign) -> String {
-    serde_json::to_string(design).expect("a call design serialises")
-}
-
 fn location(id: i64) -> String {
     format!("/api/v1/calls/{id}")
+}
+
+/// Why the change of call `id` was refused, as the API says it (naming the endpoints to use).
+fn call_error(id: i64, error: CallError) -> ApiError {
+    match error {
+        CallError::NotMovable { from, to } => ApiError::Conflict(format!(
+            "a {} call cannot become {}",
+            from.code(),
+            to.code()
+        )),
+        CallError::HasApplications => {
+            ApiError::Conflict("a call that has applications cannot go back to draft".into())
+        }
+        CallError::ChangedWhilePublishing => ApiError::Conflict(
+            "publish in a request of its own, after checking the changed call".into(),
+        ),
+        CallError::Unchecked { version } => ApiError::Conflict(format!(
+            "version {version} of the call has not been checked: POST /api/v1/calls/{id}/checks before publishing"
+        )),
+        CallError::CheckFailed { version, checks } => ApiError::Conflict(format!(
+            "the check of version {version} failed ({}): change the call and check it again, or record an override with POST /api/v1/calls/{id}/overrides",
+            checks.join(", ")
+        )),
+        CallError::Service(e) => e.into(),
+    }
 }
 
 /// Create a call (as a draft).
@@ -143,30 +157,20 @@ pub async fn create_call(
     let hash = body_hash(&[serde_json::to_string(&body).unwrap_or_default().as_bytes()]);
     once(&state, &caller, &req, hash, || async {
         let org_id = caller.org_id;
-        let new = NewCall {
+        let draft = CallDraft {
             programme_code: body.programme_code.clone(),
             code: body.code.clone(),
             title: body.title.clone(),
             opens_on: body.opens_on,
             closes_on: body.closes_on,
-            budget_ore: budget.0,
-            design: design_json(&body.design),
+            budget,
+            design: body.design.clone(),
         };
         let created = state
             .db
-            .run(move |conn| programmes::create_call(conn, org_id, &new))
-            .await
-            .map_err(|e| match e {
-                StorageError::NotFound => ApiError::field(
-                    "/programmeCode",
-                    "no programme with this code in this organisation",
-                ),
-                StorageError::Conflict(_) => {
-                    ApiError::Conflict("a call with this code already exists".into())
-                }
-                other => other.into(),
-            })?;
-        let id = created.call.id;
+            .run(move |conn| -> Result<Call, ApiError> { Ok(calls::create(conn, org_id, &draft)?) })
+            .await?;
+        let id = created.stored.call.id;
         Ok(Created::json(
             StatusCode::CREATED,
             &CallView::from(created),
@@ -211,10 +215,18 @@ pub async fn list_calls(
     let programme = query.programme_code;
     let items = state
         .db
-        .run(move |conn| programmes::list_calls(conn, org_id, programme.as_deref(), after, limit))
+        .run(move |conn| -> Result<Vec<Call>, ApiError> {
+            Ok(calls::list(
+                conn,
+                org_id,
+                programme.as_deref(),
+                after,
+                limit,
+            )?)
+        })
         .await?;
     let next_cursor = (items.len() as i64 == limit)
-        .then(|| items.last().map(|c| cursor(&c.call.id.to_string())))
+        .then(|| items.last().map(|c| cursor(&c.stored.call.id.to_string())))
         .flatten();
     Ok(HttpResponse::Ok().json(Page {
         items: items.into_iter().map(CallView::from).collect(),
@@ -235,9 +247,8 @@ pub async fn get_call(
     let (org_id, id) = (caller.org_id, id.into_inner());
     let call = state
         .db
-        .run(move |conn| programmes::find_call(conn, org_id, id))
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such call".into()))?;
+        .run(move |conn| -> Result<Call, ApiError> { Ok(calls::find(conn, org_id, id)?) })
+        .await?;
     Ok(HttpResponse::Ok().json(CallView::from(call)))
 }
 
@@ -266,79 +277,23 @@ pub async fn patch_call(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors.into_vec()));
     }
-    let budget_ore = body
+    let budget = body
         .budget
         .as_ref()
         .map(|b| b.ore().map_err(|r| ApiError::field("/budget/amount", r)))
-        .transpose()?
-        .map(|o| o.0);
+        .transpose()?;
+    let update = CallUpdate {
+        title: body.title,
+        opens_on: body.opens_on,
+        closes_on: body.closes_on,
+        budget,
+        design: body.design,
+        status: body.status,
+    };
     let (org_id, id) = (caller.org_id, id.into_inner());
     let updated = state
         .db
-        .run(move |conn| -> Result<CallWithProgramme, ApiError> {
-            // One transaction: the publication check and the change see the same version.
-            conn.transaction(|conn| {
-            let current = programmes::find_call(conn, org_id, id)?
-                .ok_or_else(|| ApiError::NotFound("no such call".into()))?;
-            let opens = body.opens_on.unwrap_or(current.call.opens_on);
-            let closes = body.closes_on.unwrap_or(current.call.closes_on);
-            check_dates(opens, closes).map_err(|reason| ApiError::field("/closesOn", reason))?;
-            let from = CallStatus::from_code(&current.call.status).unwrap_or_default();
-            if let Some(to) = body.status {
-                if !from.can_move_to(to) {
-                    return Err(ApiError::Conflict(format!(
-                        "a {} call cannot become {}",
-                        from.code(),
-                        to.code()
-                    )));
-                }
-                if from == CallStatus::Published
-                    && to == CallStatus::Draft
-                    && programmes::count_applications(conn, org_id, id)? > 0
-                {
-                    return Err(ApiError::Conflict(
-                        "a call that has applications cannot go back to draft".into(),
-                    ));
-                }
-            }
-            let changes = CallChanges {
-                title: body.title,
-                opens_on: body.opens_on,
-                closes_on: body.closes_on,
-                budget_ore,
-                // Compared as designs, not as text: an unchanged design is no new version.
-                design: body
-                    .design
-                    .as_ref()
-                    .filter(|d| serde_json::from_str::<CallDesign>(&current.call.design).ok().as_ref() != Some(*d))
-                    .map(design_json),
-                status: body.status.map(|s| s.code().to_owned()),
-            };
-            if body.status == Some(CallStatus::Published) && from != CallStatus::Published {
-                if changes.changes_content(&current.call) {
-                    return Err(ApiError::Conflict(
-                        "publish in a request of its own, after checking the changed call".into(),
-                    ));
-                }
-                match publication(conn, org_id, &current)? {
-                    Publication::Allowed => {}
-                    Publication::Unchecked { version } => {
-                        return Err(ApiError::Conflict(format!(
-                            "version {version} of the call has not been checked: POST /api/v1/calls/{id}/checks before publishing"
-                        )));
-                    }
-                    Publication::Failed { version, checks } => {
-                        return Err(ApiError::Conflict(format!(
-                            "the check of version {version} failed ({}): change the call and check it again, or record an override with POST /api/v1/calls/{id}/overrides",
-                            checks.join(", ")
-                        )));
-                    }
-                }
-            }
-            programmes::update_call(conn, &current.call, &changes)?;
-            Ok(programmes::find_call(conn, org_id, id)?.ok_or(StorageError::NotFound)?)
-            })
-        })
+        .run(move |conn| calls::update(conn, org_id, id, update).map_err(|e| call_error(id, e)))
         .await?;
     Ok(HttpResponse::Ok().json(CallView::from(updated)))
 }

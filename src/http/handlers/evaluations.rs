@@ -13,21 +13,12 @@ use crate::http::auth::{Administer, Authorized, Evaluate, ManageBaselines};
 use crate::http::extract::ApiJson;
 use crate::http::idempotency::{Created, body_hash, once};
 use crate::http::problem::ApiError;
-use crate::services::baselines::BaselineUpload;
+use crate::services::baselines::{self, BaselineUpload};
 use crate::services::evaluations::{
-    self, Evaluated, Evaluation, EvaluationError, EvaluationRequest, Evaluator,
+    self, Evaluated, Evaluation, EvaluationRequest, EvaluationRerun, Evaluator,
 };
 use crate::services::retag::{self, Retagged};
 use crate::storage::{self, orgs};
-
-impl From<EvaluationError> for ApiError {
-    fn from(error: EvaluationError) -> Self {
-        match error {
-            EvaluationError::Invalid(errors) => ApiError::Validation(errors),
-            EvaluationError::Storage(e) => e.into(),
-        }
-    }
-}
 
 pub(crate) fn evaluator(state: &AppState) -> Evaluator<'_> {
     Evaluator::new(&state.settings.rules, Some(&state.cubes))
@@ -89,16 +80,17 @@ pub async fn get_evaluation(
     let (org_id, id) = (caller.org_id, id.into_inner());
     let body = state
         .db
-        .run(move |conn| evaluations::stored(conn, org_id, &id))
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such evaluation".into()))?;
+        .run(move |conn| -> Result<String, ApiError> {
+            Ok(evaluations::stored(conn, org_id, &id)?)
+        })
+        .await?;
     Ok(json_body(StatusCode::OK, body))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RerunResponse {
-    pub comparison: evaluations::Comparison,
+    pub comparison: EvaluationRerun,
     pub evaluation: Evaluation,
 }
 
@@ -125,8 +117,7 @@ pub async fn rerun_evaluation(
                 &id,
             )?)
         })
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such evaluation".into()))?;
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -170,13 +161,7 @@ pub async fn put_baselines(
     let org_id = caller.org_id;
     let stored = state
         .db
-        .run(move |conn| -> Result<usize, ApiError> {
-            let scheme = storage::orgs::current_scheme(conn, org_id)?;
-            let shares = upload
-                .into_shares(&scheme.scheme)
-                .map_err(ApiError::Validation)?;
-            Ok(storage::baselines::upsert(conn, org_id, &shares)?)
-        })
+        .run(move |conn| -> Result<usize, ApiError> { Ok(baselines::store(conn, org_id, upload)?) })
         .await?;
     Ok(HttpResponse::Ok().json(BaselinesStored { stored }))
 }
@@ -250,12 +235,12 @@ pub async fn put_tagging(
     let retagged = state
         .db
         .run(move |conn| -> Result<Retagged, ApiError> {
-            let current = orgs::current_scheme(conn, org_id)?.scheme;
-            let mut scheme = current.with_gender_definition(change.gender_definition);
-            if let Some(background) = change.background_definition {
-                scheme.background_definition = background;
-            }
-            Ok(retag::retag(conn, org_id, &scheme)?)
+            Ok(retag::change_definitions(
+                conn,
+                org_id,
+                change.gender_definition,
+                change.background_definition,
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(retagged))

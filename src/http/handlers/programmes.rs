@@ -13,8 +13,8 @@ use crate::http::auth::{Authorized, ManageProgrammes, ReadCatalogue};
 use crate::http::extract::{ApiJson, Page, PageQuery, cursor};
 use crate::http::idempotency::{Created, body_hash, once};
 use crate::http::problem::ApiError;
-use crate::storage::StorageError;
-use crate::storage::programmes::{self, Programme};
+use crate::services::programmes;
+use crate::storage::programmes::Programme;
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -67,14 +67,10 @@ pub async fn create_programme(
         let org_id = caller.org_id;
         let created = state
             .db
-            .run(move |conn| programmes::create_programme(conn, org_id, &body.code, &body.name))
-            .await
-            .map_err(|e| match e {
-                StorageError::Conflict(_) => {
-                    ApiError::Conflict("a programme with this code already exists".into())
-                }
-                other => other.into(),
-            })?;
+            .run(move |conn| -> Result<Programme, ApiError> {
+                Ok(programmes::create(conn, org_id, &body.code, &body.name)?)
+            })
+            .await?;
         let location = format!("/api/v1/programmes/{}", created.code);
         Ok(Created::json(
             StatusCode::CREATED,
@@ -99,7 +95,9 @@ pub async fn list_programmes(
     let org_id = caller.org_id;
     let items = state
         .db
-        .run(move |conn| programmes::list_programmes(conn, org_id, after.as_deref(), limit))
+        .run(move |conn| -> Result<Vec<Programme>, ApiError> {
+            Ok(programmes::list(conn, org_id, after.as_deref(), limit)?)
+        })
         .await?;
     let next_cursor = (items.len() as i64 == limit)
         .then(|| items.last().map(|p| cursor(&p.code)))

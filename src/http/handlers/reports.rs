@@ -2,8 +2,8 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::http::AppState;
 use crate::http::auth::{Administer, Authorized, PublishOpenData, Report as ReportPolicy};
@@ -11,11 +11,10 @@ use crate::http::extract::{ApiJson, Page, PageQuery, cursor};
 use crate::http::handlers::evaluations::evaluator;
 use crate::http::idempotency::{Created, body_hash, once};
 use crate::http::problem::ApiError;
-use crate::report::build::ReportMaker;
 use crate::report::model::{Report, ReportRequest};
 use crate::report::{csv, html};
-use crate::services::reports::{self, Comparison, Format, Making};
-use crate::storage::reports as stored;
+use crate::services::open_data::{self, ExportScope};
+use crate::services::reports::{self, AuditLine, Format, Making, ReportMaker, ReportRerun};
 
 fn maker(state: &AppState) -> ReportMaker<'_> {
     ReportMaker {
@@ -119,9 +118,10 @@ pub async fn get_report(
     let (org_id, subject, id) = (caller.org_id, caller.subject.clone(), id.into_inner());
     let (report, body) = state
         .db
-        .run(move |conn| reports::read(conn, org_id, &id, &subject, format))
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such report".into()))?;
+        .run(move |conn| -> Result<(Report, String), ApiError> {
+            Ok(reports::read(conn, org_id, &id, &subject, format)?)
+        })
+        .await?;
     let file = format!("equal-terms-report-{}", report.id);
     Ok(match format {
         Format::Json => HttpResponse::Ok()
@@ -144,7 +144,7 @@ pub async fn get_report(
 /// what changed.
 #[utoipa::path(tag = "reports", params(("id" = String, Path)),
     responses(
-        (status = 201, body = Comparison, description = "the new report is at Location"),
+        (status = 201, body = ReportRerun, description = "the new report is at Location"),
         (status = 404, body = crate::http::problem::Problem),
     ), security(("bearer" = [])))]
 #[post("/reports/{id}/rerun")]
@@ -155,40 +155,20 @@ pub async fn rerun_report(
 ) -> Result<HttpResponse, ApiError> {
     let (org_id, subject, id) = (caller.org_id, caller.subject.clone(), id.into_inner());
     let app = state.clone();
-    let comparison = state
+    let rerun = state
         .db
-        .run(move |conn| -> Result<Option<Comparison>, ApiError> {
+        .run(move |conn| -> Result<ReportRerun, ApiError> {
             Ok(reports::rerun(&maker(&app), conn, org_id, &id, &subject)?)
         })
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such report".into()))?;
+        .await?;
     Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/reports/{}", comparison.later),
-        ))
-        .json(comparison))
-}
-
-/// One line of the audit log.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AuditView {
-    pub id: String,
-    pub at: chrono::NaiveDateTime,
-    pub actor: String,
-    pub action: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub report_id: Option<String>,
-    /// The report's request.
-    #[schema(value_type = Object)]
-    pub scope: serde_json::Value,
-    pub format: String,
+        .insert_header((header::LOCATION, format!("/api/v1/reports/{}", rerun.later)))
+        .json(rerun))
 }
 
 /// Who made or read which report, when, for which scope and in which format; newest first.
 #[utoipa::path(tag = "reports", params(PageQuery),
-    responses((status = 200, body = Page<AuditView>)), security(("bearer" = [])))]
+    responses((status = 200, body = Page<AuditLine>)), security(("bearer" = [])))]
 #[get("/audit-log")]
 pub async fn audit_log(
     caller: Authorized<Administer>,
@@ -209,29 +189,19 @@ pub async fn audit_log(
         })
         .transpose()?;
     let org_id = caller.org_id;
-    let entries = state
+    let items = state
         .db
-        .run(move |conn| stored::audit_page(conn, org_id, before, limit))
+        .run(move |conn| -> Result<Vec<AuditLine>, ApiError> {
+            Ok(reports::audit_page(conn, org_id, before, limit)?)
+        })
         .await?;
-    let next_cursor = (entries.len() as i64 == limit)
+    let next_cursor = (items.len() as i64 == limit)
         .then(|| {
-            entries
+            items
                 .last()
                 .map(|e| cursor(&format!("{}|{}", e.at.format("%Y-%m-%dT%H:%M:%S%.f"), e.id)))
         })
         .flatten();
-    let items = entries
-        .into_iter()
-        .map(|e| AuditView {
-            id: e.id,
-            at: e.at,
-            actor: e.actor,
-            action: e.action,
-            report_id: e.report_id,
-            scope: serde_json::from_str(&e.scope).unwrap_or(serde_json::Value::Null),
-            format: e.format,
-        })
-        .collect();
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
 
@@ -261,83 +231,19 @@ pub async fn export_360giving(
     state: web::Data<AppState>,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    use crate::codec::giving360::{self, AwardedGrant, Funder};
-    use crate::services::evaluations::{EvaluationRequest, scope_calls};
     let query = query.into_inner();
+    let scope = ExportScope {
+        programme: query.programme,
+        call: query.call,
+        dei: query.dei.unwrap_or(false),
+    };
     let (org_id, subject) = (caller.org_id, caller.subject.clone());
     let package = state
         .db
         .run(move |conn| -> Result<serde_json::Value, ApiError> {
-            let org = crate::storage::orgs::find(conn, org_id)?
-                .ok_or_else(|| ApiError::NotFound("no such organisation".into()))?;
-            let scope = EvaluationRequest {
-                programme: query.programme.clone(),
-                call: query.call.clone(),
-                ..Default::default()
-            };
-            let calls = scope_calls(conn, org_id, &scope)?;
-            let grants: Vec<AwardedGrant> = stored::awarded(conn, org_id, calls.as_deref())?
-                .into_iter()
-                .map(|row| {
-                    let facts: serde_json::Value =
-                        serde_json::from_str(&row.facts).unwrap_or_default();
-                    let text = |key: &str| facts[key].as_str().map(str::to_owned);
-                    AwardedGrant {
-                        legal_form: text("legalForm"),
-                        municipality: text("municipality"),
-                        external_id: row.external_id,
-                        call_code: row.call_code,
-                        call_title: row.call_title,
-                        programme_code: row.programme_code,
-                        programme_name: row.programme_name,
-                        applicant_key: row.applicant_key,
-                        amount_applied_ore: row.amount_applied_ore,
-                        amount_granted_ore: row.amount_granted_ore,
-                        received_on: row.received_on,
-                        decided_on: row.decided_on,
-                        gender: row.gender,
-                        background: row.background,
-                        updated_at: row.updated_at,
-                    }
-                })
-                .collect();
-            if grants.is_empty() {
-                return Err(ApiError::NotFound(
-                    "no awarded grants in this scope: a 360Giving package needs at least one"
-                        .into(),
-                ));
-            }
-            // The organisation's own identifiers until it registers a 360Giving prefix.
-            let funder = Funder {
-                id: format!("XI-EQT-{}", org.code),
-                name: org.name.clone(),
-            };
-            let now = crate::storage::now();
-            let package = giving360::package(
-                &funder,
-                &format!("360G-{}", org.code),
-                &grants,
-                query.dei.unwrap_or(false),
-                now,
-            );
-            stored::record(
-                conn,
-                &stored::AuditEntry {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    org_id,
-                    at: now,
-                    actor: subject,
-                    action: "export".into(),
-                    report_id: None,
-                    scope: serde_json::to_string(&serde_json::json!({
-                        "programme": query.programme, "call": query.call,
-                        "dei": query.dei.unwrap_or(false), "grants": grants.len(),
-                    }))
-                    .expect("a scope serialises"),
-                    format: "360giving".into(),
-                },
-            )?;
-            Ok(package)
+            Ok(open_data::giving360_package(
+                conn, org_id, &subject, &scope,
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(package))

@@ -1,0 +1,72 @@
+//! The one way a re-run is set against the run before it: findings are matched by a key, and
+//! those whose level differs (or that appeared or went) are the changes. Evaluations and reports
+//! re-run this way, each keying and showing its own findings.
+
+use std::collections::BTreeMap;
+
+use crate::analysis::engine::Level;
+
+/// One finding whose level differs between two runs: the earlier and the later finding, either
+/// absent where the finding appeared or went.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LevelChange<'a, T> {
+    pub before: Option<&'a T>,
+    pub after: Option<&'a T>,
+}
+
+/// The findings whose level differs between `before` and `after`, matched by `key`, in key
+/// order.
+pub fn level_changes<'a, T, K: Ord>(
+    before: &'a [T],
+    after: &'a [T],
+    key: impl Fn(&T) -> K,
+    level: impl Fn(&T) -> Level,
+) -> Vec<LevelChange<'a, T>> {
+    let mut matched: BTreeMap<K, LevelChange<'a, T>> = BTreeMap::new();
+    for finding in before {
+        matched
+            .entry(key(finding))
+            .or_insert(LevelChange {
+                before: None,
+                after: None,
+            })
+            .before = Some(finding);
+    }
+    for finding in after {
+        matched
+            .entry(key(finding))
+            .or_insert(LevelChange {
+                before: None,
+                after: None,
+            })
+            .after = Some(finding);
+    }
+    matched
+        .into_values()
+        .filter(|c| c.before.map(&level) != c.after.map(&level))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_appeared_and_gone_findings_are_changes_and_the_same_level_is_not() {
+        let before = [("a", Level::Red), ("b", Level::Watch), ("c", Level::Ok)];
+        let after = [("d", Level::Watch), ("a", Level::Watch), ("c", Level::Ok)];
+        let changes = level_changes(&before, &after, |f| f.0, |f| f.1);
+        let seen: Vec<_> = changes
+            .iter()
+            .map(|c| (c.before.map(|f| f.1), c.after.map(|f| f.1)))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (Some(Level::Red), Some(Level::Watch)),
+                (Some(Level::Watch), None),
+                (None, Some(Level::Watch)),
+            ]
+        );
+    }
+}
