@@ -7,14 +7,14 @@ use utoipa::ToSchema;
 
 use crate::codes;
 
-/// The language of explanations, reports and checked call texts.
+// Also the language of the call texts the call check reads; the doc line below is the type's
+// description in the API document, so it stays as it was.
+/// The language of explanations and reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
-    /// Swedish.
     #[default]
     Sv,
-    /// English.
     En,
 }
 
