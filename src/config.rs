@@ -11,6 +11,10 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::tagging::{
+    BackgroundDefinition, Band, DEFINITION_VERSION, Dimension, GenderDefinition, TaggingScheme,
+};
+
 /// Environment variable naming the environment file (`local`, `production`, `test`, ...).
 pub const ENV_VAR: &str = "EQUAL_TERMS_ENV";
 /// Environment variable naming the configuration directory (default `./config`).
@@ -129,6 +133,60 @@ pub struct TaggingSettings {
     pub mixed_band: [f64; 2],
     pub age_bands: Vec<[u32; 2]>,
     pub size_bands: Vec<[u32; 2]>,
+}
+
+impl TaggingSettings {
+    /// The tagging scheme these settings describe. A band is `[from, to]`, where `to = 0` is
+    /// open-ended (except for the band `[0, 0]`).
+    pub fn scheme(&self) -> Result<TaggingScheme, String> {
+        let gender = GenderDefinition::from_code(&self.gender_definition).ok_or_else(|| {
+            format!(
+                "tagging.gender_definition {:?} is not one of leader, ownership, leader_and_ownership",
+                self.gender_definition
+            )
+        })?;
+        let background =
+            BackgroundDefinition::from_code(&self.background_definition).ok_or_else(|| {
+                format!(
+                    "tagging.background_definition {:?} is not one of leader, ownership",
+                    self.background_definition
+                )
+            })?;
+        Ok(TaggingScheme {
+            gender_definition: gender,
+            background_definition: background,
+            definition_version: DEFINITION_VERSION,
+            ownership_majority: self.ownership_majority,
+            mixed_band: self.mixed_band,
+            age_bands: bands(&self.age_bands, "age_bands")?,
+            size_bands: bands(&self.size_bands, "size_bands")?,
+        })
+    }
+}
+
+/// The bands of the setting `tagging.<name>`, which must be ascending and not overlap.
+fn bands(raw: &[[u32; 2]], name: &str) -> Result<Vec<Band>, String> {
+    let bands: Vec<Band> = raw
+        .iter()
+        .map(|[from, to]| Band {
+            from: *from,
+            to: (*to != 0 || *from == 0).then_some(*to),
+        })
+        .collect();
+    for pair in bands.windows(2) {
+        if pair[0].to.is_none_or(|to| to >= pair[1].from) {
+            return Err(format!("tagging.{name} must be ascending and not overlap"));
+        }
+    }
+    Ok(bands)
+}
+
+// Kept until every caller calls `TaggingSettings::scheme` (lead removes at merge): the domain
+// no longer knows the settings, and this inherent impl lives here so that it does not.
+impl TaggingScheme {
+    pub fn from_settings(settings: &TaggingSettings) -> Result<Self, String> {
+        settings.scheme()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -283,7 +341,7 @@ impl Settings {
         if let Some(bad) = c
             .earlier_dimensions
             .iter()
-            .find(|d| crate::domain::tagging::Dimension::from_code(d).is_none())
+            .find(|d| Dimension::from_code(d).is_none())
         {
             return invalid(format!(
                 "call_check.earlier_dimensions: unknown dimension {bad:?}"
@@ -417,6 +475,20 @@ mod tests {
     fn missing_environment_file_is_an_error() {
         let err = Settings::load_from(&config_dir(), "nosuchenv", Figment::new()).unwrap_err();
         assert!(matches!(err, ConfigError::MissingEnvironmentFile(..)));
+    }
+
+    #[test]
+    fn tagging_settings_make_a_scheme() {
+        let s = Settings::load_from(&config_dir(), "local", Figment::new()).unwrap();
+        let scheme = s.tagging.scheme().unwrap();
+        assert_eq!(scheme.definition_version, DEFINITION_VERSION);
+        assert_eq!(scheme.size_bands.last().unwrap().to, None);
+        let mut overlapping = s.tagging.clone();
+        overlapping.age_bands = vec![[18, 30], [30, 40]];
+        assert_eq!(
+            overlapping.scheme().unwrap_err(),
+            "tagging.age_bands must be ascending and not overlap"
+        );
     }
 
     #[test]

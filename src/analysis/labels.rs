@@ -1,29 +1,11 @@
 //! Readable names of groups, in Swedish and English, for explanations and reports.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 use crate::domain::geography::{county_name, municipality_name};
 use crate::domain::tagging::{Dimension, UNKNOWN};
 
-/// The language of explanations and reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    #[default]
-    Sv,
-    En,
-}
-
-impl Language {
-    /// Picks the Swedish or the English text.
-    pub fn pick<'a>(self, sv: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Language::Sv => sv,
-            Language::En => en,
-        }
-    }
-}
+// Re-exported until every caller imports crate::locale (lead removes at merge). The labels use
+// it themselves, so at merge this becomes a private `use`.
+pub use crate::locale::Language;
 
 /// The name of a dimension.
 pub fn dimension(lang: Language, d: Dimension) -> &'static str {

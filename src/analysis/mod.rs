@@ -1,10 +1,11 @@
-//! Computation over stored data: statistics cells, groups, the rule engine and its
-//! explanations. Pure: storage hands cells in, findings come out.
+//! Computation over stored data: statistics cells, groups, the rule engine, what it finds and
+//! the explanations of that. Pure: storage hands cells in, findings come out.
 
 pub mod baselines;
 pub mod cells;
 pub mod engine;
 pub mod explain;
+pub mod findings;
 pub mod groups;
 pub mod labels;
 pub mod provenance;

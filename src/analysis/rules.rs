@@ -51,11 +51,7 @@ pub enum Severity {
 impl Severity {
     /// The serde name.
     pub fn code(self) -> &'static str {
-        match self {
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-        }
+        crate::codes::code(&self)
     }
 }
 
@@ -184,6 +180,13 @@ mod tests {
         let metrics: Vec<Metric> = set.rules.iter().map(|r| r.metric).collect();
         assert!(metrics.contains(&Metric::ApprovalRate));
         assert_eq!(RuleSet::load_all(&dir()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn severity_codes_are_the_serde_names() {
+        assert_eq!(Severity::High.code(), "high");
+        assert_eq!(Severity::Medium.code(), "medium");
+        assert_eq!(Severity::Low.code(), "low");
     }
 
     #[test]

@@ -12,11 +12,13 @@ use super::design::CallDesign;
 use super::eligibility::{self, ExclusionAnalysis, GroupShare, Population};
 use super::text::lix::lix;
 use super::text::plain::{JargonList, plain_language};
-use super::text::wording::{self, Alternatives, Balance, Lang, WordLists};
-use crate::analysis::engine::Level;
-use crate::analysis::labels::{self, Language};
+use super::text::wording::{self, Alternatives, Balance, WordLists};
+use crate::analysis::findings::Level;
+use crate::analysis::labels;
+use crate::codes;
 use crate::config::CallCheckSettings;
 use crate::domain::tagging::{Dimension, UNKNOWN};
+use crate::locale::{Language, percent_rounded, sek_ungrouped};
 
 /// How a check came out. A `fail` blocks publication unless a case officer overrides it.
 #[derive(
@@ -33,12 +35,7 @@ pub enum Verdict {
 impl Verdict {
     /// The verdict as the API writes it.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Pass => "pass",
-            Self::CannotAssess => "cannot_assess",
-            Self::Warn => "warn",
-            Self::Fail => "fail",
-        }
+        codes::code(&self)
     }
 }
 
@@ -66,16 +63,7 @@ pub struct Bilingual {
 impl CheckId {
     /// The check's id as the API writes it.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::EligibilityExclusion => "eligibility-exclusion",
-            Self::EarlierCalls => "earlier-calls",
-            Self::GenderCodedWording => "gender-coded-wording",
-            Self::PlainLanguage => "plain-language",
-            Self::TargetGroups => "target-groups",
-            Self::Reach => "reach",
-            Self::AssessmentPanel => "assessment-panel",
-            Self::FollowUp => "follow-up",
-        }
+        codes::code(&self)
     }
 
     /// The check's title and what it asks, in Swedish and English.
@@ -274,10 +262,6 @@ fn result(
     }
 }
 
-fn percent(share: f64) -> String {
-    format!("{:.0} %", share * 100.0)
-}
-
 /// A group as a case officer reads it, e.g. "kvinnor" or "women, foreign background".
 fn group_label(lang: Language, group: &GroupShare) -> String {
     group
@@ -382,13 +366,13 @@ fn eligibility_exclusion(design: &CallDesign, inputs: &CheckInputs) -> CheckResu
     let mut why = match lang {
         Language::Sv => format!(
             "Bland alla företag är andelen {who} {}; bland dem som villkoren låter söka {} (disparitetsindex {di:.0}).",
-            percent(worst.share_all),
-            worst.share_eligible.map_or("–".into(), percent)
+            percent_rounded(worst.share_all),
+            worst.share_eligible.map_or("–".into(), percent_rounded)
         ),
         Language::En => format!(
             "Among all firms the share of {who} is {}; among those the rules let apply, {} (disparity index {di:.0}).",
-            percent(worst.share_all),
-            worst.share_eligible.map_or("–".into(), percent)
+            percent_rounded(worst.share_all),
+            worst.share_eligible.map_or("–".into(), percent_rounded)
         ),
     };
     let mut action = None;
@@ -497,20 +481,20 @@ fn earlier_calls(inputs: &CheckInputs) -> CheckResult {
     let first = &flagged[0];
     let why = match lang {
         Language::Sv => format!(
-            "{} tidigare utlysningar med {} beslut gav {} flaggor; allvarligast: {} Sammanlagt resursgap ungefär {:.0} kr.",
+            "{} tidigare utlysningar med {} beslut gav {} flaggor; allvarligast: {} Sammanlagt resursgap ungefär {}.",
             earlier.calls,
             earlier.decided,
             flagged.len(),
             first.explanation,
-            sek
+            sek_ungrouped(lang, sek)
         ),
         Language::En => format!(
-            "{} earlier calls with {} decisions gave {} flags; the most severe: {} Resource gap in all about SEK {:.0}.",
+            "{} earlier calls with {} decisions gave {} flags; the most severe: {} Resource gap in all about {}.",
             earlier.calls,
             earlier.decided,
             flagged.len(),
             first.explanation,
-            sek
+            sek_ungrouped(lang, sek)
         ),
     };
     // History warns rather than fails: it forecasts a risk, it is not this call's design.
@@ -534,8 +518,8 @@ fn gender_coded_wording(design: &CallDesign, lang: Language) -> CheckResult {
     let lists = WordLists::bundled();
     let alternatives = Alternatives::bundled();
     let texts = [
-        (Lang::Sv, design.text.sv.as_deref()),
-        (Lang::En, design.text.en.as_deref()),
+        (Language::Sv, design.text.sv.as_deref()),
+        (Language::En, design.text.en.as_deref()),
     ];
     let analyses: Vec<_> = texts
         .iter()
@@ -908,13 +892,13 @@ fn assessment_panel(design: &CallDesign, inputs: &CheckInputs) -> CheckResult {
         let why = match lang {
             Language::Sv => format!(
                 "{counts}: {} kvinnor, inom {:.0}/{:.0}.",
-                percent(share),
+                percent_rounded(share),
                 low * 100.0,
                 high * 100.0
             ),
             Language::En => format!(
                 "{counts}: {} women, within {:.0}/{:.0}.",
-                percent(share),
+                percent_rounded(share),
                 low * 100.0,
                 high * 100.0
             ),
@@ -930,7 +914,7 @@ fn assessment_panel(design: &CallDesign, inputs: &CheckInputs) -> CheckResult {
         Language::Sv => (
             format!(
                 "{counts}: {} kvinnor, utanför {:.0}/{:.0}.",
-                percent(share),
+                percent_rounded(share),
                 low * 100.0,
                 high * 100.0
             ),
@@ -939,7 +923,7 @@ fn assessment_panel(design: &CallDesign, inputs: &CheckInputs) -> CheckResult {
         Language::En => (
             format!(
                 "{counts}: {} women, outside {:.0}/{:.0}.",
-                percent(share),
+                percent_rounded(share),
                 low * 100.0,
                 high * 100.0
             ),
@@ -1037,5 +1021,10 @@ mod tests {
         ] {
             assert_eq!(serde_json::to_value(id).unwrap(), id.code());
         }
+        assert_eq!(Verdict::CannotAssess.code(), "cannot_assess");
+        assert_eq!(
+            CheckId::EligibilityExclusion.code(),
+            "eligibility-exclusion"
+        );
     }
 }

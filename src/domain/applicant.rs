@@ -16,6 +16,7 @@ use validator::Validate;
 
 use super::geography;
 use super::validation::Errors;
+use crate::codes;
 
 /// Sex as recorded in the source system. Absent means unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -27,11 +28,7 @@ pub enum Sex {
 
 impl Sex {
     pub fn from_code(code: &str) -> Option<Self> {
-        match code {
-            "female" => Some(Self::Female),
-            "male" => Some(Self::Male),
-            _ => None,
-        }
+        codes::parse(code)
     }
 }
 
@@ -55,16 +52,11 @@ impl ScbBackground {
     ];
 
     pub fn code(self) -> &'static str {
-        match self {
-            Self::BornInSwedenSwedishParents => "born_in_sweden_swedish_parents",
-            Self::BornInSwedenOneParentAbroad => "born_in_sweden_one_parent_abroad",
-            Self::BornInSwedenTwoParentsAbroad => "born_in_sweden_two_parents_abroad",
-            Self::BornAbroad => "born_abroad",
-        }
+        codes::code(&self)
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|b| b.code() == code)
+        codes::parse(code)
     }
 
     pub fn is_foreign(self) -> bool {
@@ -94,32 +86,12 @@ pub enum LegalForm {
 }
 
 impl LegalForm {
-    pub const ALL: [LegalForm; 8] = [
-        Self::AB,
-        Self::HB,
-        Self::KB,
-        Self::EF,
-        Self::EK,
-        Self::IF,
-        Self::ST,
-        Self::OTHER,
-    ];
-
     pub fn code(self) -> &'static str {
-        match self {
-            Self::AB => "AB",
-            Self::HB => "HB",
-            Self::KB => "KB",
-            Self::EF => "EF",
-            Self::EK => "EK",
-            Self::IF => "IF",
-            Self::ST => "ST",
-            Self::OTHER => "OTHER",
-        }
+        codes::code(&self)
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.code() == code)
+        codes::parse(code)
     }
 
     /// A sole trader is a person: 360Giving treats the grant as one to an individual.
@@ -139,17 +111,11 @@ pub enum FirmGender {
 
 impl FirmGender {
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Women, Self::Men, Self::Mixed]
-            .into_iter()
-            .find(|g| g.code() == code)
+        codes::parse(code)
     }
 
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Women => "women",
-            Self::Men => "men",
-            Self::Mixed => "mixed",
-        }
+        codes::code(&self)
     }
 }
 
@@ -163,16 +129,11 @@ pub enum BackgroundGroup {
 
 impl BackgroundGroup {
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Swedish, Self::Foreign]
-            .into_iter()
-            .find(|g| g.code() == code)
+        codes::parse(code)
     }
 
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Swedish => "swedish",
-            Self::Foreign => "foreign",
-        }
+        codes::code(&self)
     }
 }
 
@@ -477,6 +438,30 @@ impl ApplicantDto {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fact_codes_are_the_serde_names() {
+        assert_eq!(Sex::from_code("female"), Some(Sex::Female));
+        assert_eq!(Sex::from_code("Female"), None);
+        assert_eq!(
+            ScbBackground::BornInSwedenOneParentAbroad.code(),
+            "born_in_sweden_one_parent_abroad"
+        );
+        assert_eq!(
+            ScbBackground::from_code("born_abroad"),
+            Some(ScbBackground::BornAbroad)
+        );
+        assert_eq!(LegalForm::OTHER.code(), "OTHER");
+        assert_eq!(LegalForm::from_code("EF"), Some(LegalForm::EF));
+        assert_eq!(LegalForm::from_code("ab"), None);
+        assert_eq!(FirmGender::Mixed.code(), "mixed");
+        assert_eq!(FirmGender::from_code("women"), Some(FirmGender::Women));
+        assert_eq!(BackgroundGroup::Foreign.code(), "foreign");
+        assert_eq!(
+            BackgroundGroup::from_code("swedish"),
+            Some(BackgroundGroup::Swedish)
+        );
+    }
 
     #[test]
     fn org_numbers_need_a_valid_check_digit() {

@@ -9,6 +9,7 @@ use validator::Validate;
 use super::applicant::{ApplicantDto, ApplicantFacts, ApplicantKey, Pseudonymiser};
 use super::money::{MoneyDto, Ore};
 use super::validation::{Errors, FieldError, from_validator};
+use crate::codes;
 
 /// The outcome of a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -23,24 +24,12 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 4] = [
-        Self::Approved,
-        Self::PartlyApproved,
-        Self::Rejected,
-        Self::Withdrawn,
-    ];
-
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Approved => "approved",
-            Self::PartlyApproved => "partly_approved",
-            Self::Rejected => "rejected",
-            Self::Withdrawn => "withdrawn",
-        }
+        codes::code(&self)
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|o| o.code() == code)
+        codes::parse(code)
     }
 
     /// Approved in full or in part: money was granted.
@@ -70,23 +59,11 @@ pub enum DecisionReason {
 
 impl DecisionReason {
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Initial => "initial",
-            Self::Reconsidered => "reconsidered",
-            Self::Appealed => "appealed",
-            Self::Corrected => "corrected",
-        }
+        codes::code(&self)
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [
-            Self::Initial,
-            Self::Reconsidered,
-            Self::Appealed,
-            Self::Corrected,
-        ]
-        .into_iter()
-        .find(|r| r.code() == code)
+        codes::parse(code)
     }
 }
 
@@ -355,6 +332,19 @@ impl ApplicationBody {
 mod tests {
     use super::*;
     use crate::domain::validation::from_json_slice;
+
+    #[test]
+    fn outcome_and_reason_codes_are_the_serde_names() {
+        assert_eq!(Outcome::PartlyApproved.code(), "partly_approved");
+        assert_eq!(Outcome::from_code("withdrawn"), Some(Outcome::Withdrawn));
+        assert_eq!(Outcome::from_code("partlyApproved"), None);
+        assert_eq!(DecisionReason::Reconsidered.code(), "reconsidered");
+        assert_eq!(
+            DecisionReason::from_code("appealed"),
+            Some(DecisionReason::Appealed)
+        );
+        assert_eq!(DecisionReason::from_code(" initial"), None);
+    }
 
     const EXAMPLE: &str = r#"{
       "callCode": "ABC-2017-1",

@@ -4,6 +4,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::codes;
+
 /// The life of a call: drafted, published (open for applications), closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "snake_case")]
@@ -16,17 +18,11 @@ pub enum CallStatus {
 
 impl CallStatus {
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Published => "published",
-            Self::Closed => "closed",
-        }
+        codes::code(&self)
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Draft, Self::Published, Self::Closed]
-            .into_iter()
-            .find(|s| s.code() == code)
+        codes::parse(code)
     }
 
     /// Draft -> published -> closed; a published call may go back to draft only while it has
@@ -61,5 +57,17 @@ pub fn check_dates(opens_on: NaiveDate, closes_on: NaiveDate) -> Result<(), Stri
         Err("must not be before opensOn".into())
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_codes_are_the_serde_names() {
+        assert_eq!(CallStatus::Published.code(), "published");
+        assert_eq!(CallStatus::from_code("closed"), Some(CallStatus::Closed));
+        assert_eq!(CallStatus::from_code("Draft"), None);
     }
 }

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::applicant::{ApplicantFacts, BackgroundGroup, FirmGender, ScbBackground, Sex};
 use super::geography;
-use crate::config::TaggingSettings;
+use crate::codes;
 
 /// The value of every dimension that could not be determined.
 pub const UNKNOWN: &str = "unknown";
@@ -52,20 +52,13 @@ impl Dimension {
         Self::SizeBand,
     ];
 
+    /// The serde name, e.g. "backgroundDetail".
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Gender => "gender",
-            Self::Background => "background",
-            Self::BackgroundDetail => "backgroundDetail",
-            Self::AgeBand => "ageBand",
-            Self::County => "county",
-            Self::Municipality => "municipality",
-            Self::SizeBand => "sizeBand",
-        }
+        codes::code(&self)
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|d| d.code() == code)
+        codes::parse(code)
     }
 
     pub fn index(self) -> usize {
@@ -89,17 +82,11 @@ pub enum GenderDefinition {
 
 impl GenderDefinition {
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Leader => "leader",
-            Self::Ownership => "ownership",
-            Self::LeaderAndOwnership => "leader_and_ownership",
-        }
+        codes::code(&self)
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Leader, Self::Ownership, Self::LeaderAndOwnership]
-            .into_iter()
-            .find(|d| d.code() == code)
+        codes::parse(code)
     }
 }
 
@@ -115,16 +102,11 @@ pub enum BackgroundDefinition {
 
 impl BackgroundDefinition {
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Leader => "leader",
-            Self::Ownership => "ownership",
-        }
+        codes::code(&self)
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Leader, Self::Ownership]
-            .into_iter()
-            .find(|d| d.code() == code)
+        codes::parse(code)
     }
 }
 
@@ -150,7 +132,7 @@ impl Band {
 }
 
 /// Version of the derivation code for each definition; bump when its logic changes.
-const DEFINITION_VERSION: u32 = 1;
+pub const DEFINITION_VERSION: u32 = 1;
 
 /// Everything that decides how applications are grouped. Stored with every tag.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -166,46 +148,6 @@ pub struct TaggingScheme {
 }
 
 impl TaggingScheme {
-    pub fn from_settings(settings: &TaggingSettings) -> Result<Self, String> {
-        let gender = GenderDefinition::from_code(&settings.gender_definition).ok_or_else(|| {
-            format!(
-                "tagging.gender_definition {:?} is not one of leader, ownership, leader_and_ownership",
-                settings.gender_definition
-            )
-        })?;
-        let background = BackgroundDefinition::from_code(&settings.background_definition)
-            .ok_or_else(|| {
-                format!(
-                    "tagging.background_definition {:?} is not one of leader, ownership",
-                    settings.background_definition
-                )
-            })?;
-        let bands = |raw: &[[u32; 2]], name: &str| -> Result<Vec<Band>, String> {
-            let bands: Vec<Band> = raw
-                .iter()
-                .map(|[from, to]| Band {
-                    from: *from,
-                    to: (*to != 0 || *from == 0).then_some(*to),
-                })
-                .collect();
-            for pair in bands.windows(2) {
-                if pair[0].to.is_none_or(|to| to >= pair[1].from) {
-                    return Err(format!("tagging.{name} must be ascending and not overlap"));
-                }
-            }
-            Ok(bands)
-        };
-        Ok(Self {
-            gender_definition: gender,
-            background_definition: background,
-            definition_version: DEFINITION_VERSION,
-            ownership_majority: settings.ownership_majority,
-            mixed_band: settings.mixed_band,
-            age_bands: bands(&settings.age_bands, "age_bands")?,
-            size_bands: bands(&settings.size_bands, "size_bands")?,
-        })
-    }
-
     /// The same scheme with another gender definition.
     pub fn with_gender_definition(&self, definition: GenderDefinition) -> Self {
         Self {
@@ -860,6 +802,23 @@ mod tests {
             .collect();
         let stored: [&str; 7] = std::array::from_fn(|i| values[i].as_str());
         assert_eq!(Tags::from_stored(stored, Some(&notes)), tags);
+    }
+
+    #[test]
+    fn codes_are_the_serde_names() {
+        assert_eq!(Dimension::BackgroundDetail.code(), "backgroundDetail");
+        assert_eq!(Dimension::from_code("ageBand"), Some(Dimension::AgeBand));
+        assert_eq!(Dimension::from_code("age_band"), None);
+        assert_eq!(
+            GenderDefinition::LeaderAndOwnership.code(),
+            "leader_and_ownership"
+        );
+        assert_eq!(
+            GenderDefinition::from_code("ownership"),
+            Some(GenderDefinition::Ownership)
+        );
+        assert_eq!(BackgroundDefinition::Leader.code(), "leader");
+        assert_eq!(BackgroundDefinition::from_code("Leader"), None);
     }
 
     #[test]

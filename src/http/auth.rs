@@ -22,6 +22,7 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::problem::ApiError;
+use crate::codes;
 use crate::config::AuthSettings;
 
 /// What a token holder may do.
@@ -39,24 +40,13 @@ pub enum Role {
 }
 
 impl Role {
+    /// The serde name, as tokens carry it.
     pub fn code(self) -> &'static str {
-        match self {
-            Self::Integrator => "integrator",
-            Self::CaseOfficer => "case_officer",
-            Self::Auditor => "auditor",
-            Self::Admin => "admin",
-        }
+        codes::code(&self)
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [
-            Self::Integrator,
-            Self::CaseOfficer,
-            Self::Auditor,
-            Self::Admin,
-        ]
-        .into_iter()
-        .find(|r| r.code() == code)
+        codes::parse(code)
     }
 }
 
@@ -401,4 +391,16 @@ async fn resolve_org(state: &Arc<AppState>, code: &str) -> Result<i64, ApiError>
         .expect("org cache lock")
         .insert(code.to_owned(), org.id);
     Ok(org.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_codes_are_the_serde_names() {
+        assert_eq!(Role::CaseOfficer.code(), "case_officer");
+        assert_eq!(Role::from_code("auditor"), Some(Role::Auditor));
+        assert_eq!(Role::from_code("Admin"), None);
+    }
 }

@@ -33,9 +33,8 @@
 //! `-`, `@`, tab or carriage return) is prefixed with `'`.
 
 use super::model::{Figure, Report};
-use crate::analysis::explain;
-use crate::analysis::labels::Language;
 use crate::domain::tagging::Dimension;
+use crate::locale::{self, Language};
 
 /// How to write the CSV.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,7 +53,7 @@ struct Writer {
 impl Writer {
     fn num(&self, x: f64, decimals: usize) -> String {
         if x.is_finite() {
-            explain::number(self.lang, x, decimals)
+            locale::number(self.lang, x, decimals)
         } else {
             String::new()
         }

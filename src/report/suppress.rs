@@ -77,11 +77,7 @@ pub enum Suppression {
 impl Suppression {
     /// The serde name.
     pub fn code(self) -> &'static str {
-        match self {
-            Suppression::SmallCount => "small_count",
-            Suppression::Dominance => "dominance",
-            Suppression::Complementary => "complementary",
-        }
+        crate::codes::code(&self)
     }
 }
 
@@ -628,6 +624,13 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+
+    #[test]
+    fn suppression_codes_are_the_serde_names() {
+        assert_eq!(Suppression::SmallCount.code(), "small_count");
+        assert_eq!(Suppression::Dominance.code(), "dominance");
+        assert_eq!(Suppression::Complementary.code(), "complementary");
+    }
 
     /// A two-way table with its margins and grand total, all cells in `grid`.
     struct Table {

@@ -6,12 +6,13 @@
 use super::lix::{LixBand, lix};
 use super::plain::{DEFAULT_LONG_SENTENCE_WORDS, JargonList, plain_language};
 use super::sentences::sentences;
-use super::wording::{Alternatives, Balance, Coding, Lang, WordLists, analyse};
+use super::wording::{Alternatives, Balance, Coding, WordLists, analyse};
+use crate::locale::Language;
 
 const SV_CALL: &str = include_str!("fixtures/utlysning-sv.txt");
 const EN_CALL: &str = include_str!("fixtures/call-en.txt");
 
-fn coded(text: &str, lang: Lang, coding: Coding) -> Vec<String> {
+fn coded(text: &str, lang: Language, coding: Coding) -> Vec<String> {
     analyse(text, lang, &WordLists::bundled(), None)
         .occurrences
         .into_iter()
@@ -24,13 +25,13 @@ fn coded(text: &str, lang: Lang, coding: Coding) -> Vec<String> {
 fn bundled_word_lists_parse() {
     let lists = WordLists::bundled();
     // The counts of the shared data file (duplicates already removed there).
-    assert_eq!(lists.lang(Lang::En).masculine().len(), 52);
-    assert_eq!(lists.lang(Lang::En).feminine().len(), 50);
-    assert_eq!(lists.lang(Lang::Sv).masculine().len(), 46);
-    assert_eq!(lists.lang(Lang::Sv).feminine().len(), 47);
+    assert_eq!(lists.lang(Language::En).masculine().len(), 52);
+    assert_eq!(lists.lang(Language::En).feminine().len(), 50);
+    assert_eq!(lists.lang(Language::Sv).masculine().len(), 46);
+    assert_eq!(lists.lang(Language::Sv).feminine().len(), 47);
     assert!(
         lists
-            .lang(Lang::Sv)
+            .lang(Language::Sv)
             .exclude()
             .contains(&"bestämmelse".to_string())
     );
@@ -40,7 +41,7 @@ fn bundled_word_lists_parse() {
 fn bundled_alternatives_parse_and_are_neutral() {
     let lists = WordLists::bundled();
     let alts = Alternatives::bundled();
-    for lang in [Lang::Sv, Lang::En] {
+    for lang in [Language::Sv, Language::En] {
         let list = lists.lang(lang);
         let mut n = 0;
         for (stem, words) in alts.stems(lang) {
@@ -62,8 +63,11 @@ fn bundled_alternatives_parse_and_are_neutral() {
         }
         assert!(n > 20);
     }
-    assert_eq!(alts.for_stem(Lang::En, "driven"), ["engaged", "motivated"]);
-    assert_eq!(alts.for_stem(Lang::Sv, "KRAFT")[0], "styrka");
+    assert_eq!(
+        alts.for_stem(Language::En, "driven"),
+        ["engaged", "motivated"]
+    );
+    assert_eq!(alts.for_stem(Language::Sv, "KRAFT")[0], "styrka");
 }
 
 #[test]
@@ -110,12 +114,12 @@ fn swedish_call_sentence_lengths_match_the_hand_computation() {
 fn swedish_call_wording_matches_the_hand_computation() {
     let a = analyse(
         SV_CALL,
-        Lang::Sv,
+        Language::Sv,
         &WordLists::bundled(),
         Some(&Alternatives::bundled()),
     );
     assert_eq!(
-        coded(SV_CALL, Lang::Sv, Coding::Masculine),
+        coded(SV_CALL, Language::Sv, Coding::Masculine),
         [
             "driver",
             "driven",
@@ -126,7 +130,7 @@ fn swedish_call_wording_matches_the_hand_computation() {
         ]
     );
     assert_eq!(
-        coded(SV_CALL, Lang::Sv, Coding::Feminine),
+        coded(SV_CALL, Language::Sv, Coding::Feminine),
         [
             "stöd",
             "kvinnor",
@@ -195,7 +199,7 @@ fn english_call_lix_matches_the_hand_computation() {
 #[test]
 fn english_call_wording_matches_the_hand_computation() {
     assert_eq!(
-        coded(EN_CALL, Lang::En, Coding::Masculine),
+        coded(EN_CALL, Language::En, Coding::Masculine),
         [
             "driven",
             "independent",
@@ -206,10 +210,10 @@ fn english_call_wording_matches_the_hand_computation() {
         ]
     );
     assert_eq!(
-        coded(EN_CALL, Lang::En, Coding::Feminine),
+        coded(EN_CALL, Language::En, Coding::Feminine),
         ["collaborate", "share", "support"]
     );
-    let a = analyse(EN_CALL, Lang::En, &WordLists::bundled(), None);
+    let a = analyse(EN_CALL, Language::En, &WordLists::bundled(), None);
     assert_eq!(a.score, -3);
     assert_eq!(a.balance, Balance::Masculine);
     let p = plain_language(EN_CALL, &JargonList::bundled(), DEFAULT_LONG_SENTENCE_WORDS);
@@ -249,11 +253,11 @@ fn odd_input_never_panics() {
         "\0\u{7}\u{1b}[31m",
     ];
     for text in inputs {
-        let a = analyse(text, Lang::Sv, &lists, Some(&alts));
+        let a = analyse(text, Language::Sv, &lists, Some(&alts));
         for o in &a.occurrences {
             assert_eq!(o.location.slice(text), Some(o.word.as_str()), "{text:?}");
         }
-        let _ = analyse(text, Lang::En, &lists, None);
+        let _ = analyse(text, Language::En, &lists, None);
         if let Some(l) = lix(text) {
             assert!(l.score.is_finite() && l.score >= 0.0, "{text:?}");
             assert!(l.sentences >= 1 && l.words >= l.sentences, "{text:?}");
@@ -279,7 +283,7 @@ fn wordless_text_has_no_lix() {
 fn decomposed_swedish_letters_still_match() {
     let a = analyse(
         "o\u{0308}dmjuk A\u{030A}SIKT",
-        Lang::Sv,
+        Language::Sv,
         &WordLists::bundled(),
         None,
     );
@@ -290,7 +294,7 @@ fn decomposed_swedish_letters_still_match() {
 
 #[test]
 fn results_serialise_to_json() {
-    let a = analyse("driven ledare", Lang::Sv, &WordLists::bundled(), None);
+    let a = analyse("driven ledare", Language::Sv, &WordLists::bundled(), None);
     let json = serde_json::to_value(&a).unwrap();
     assert_eq!(json["balance"], "masculine");
     assert_eq!(json["occurrences"][0]["coding"], "masculine");
@@ -360,7 +364,7 @@ fn random_text_never_panics() {
         let text: String = (0..len)
             .map(|_| PALETTE[usize::try_from(next()).unwrap_or(0) % PALETTE.len()])
             .collect();
-        let a = analyse(&text, Lang::Sv, &lists, None);
+        let a = analyse(&text, Language::Sv, &lists, None);
         for o in &a.occurrences {
             assert_eq!(o.location.slice(&text), Some(o.word.as_str()), "{text:?}");
         }
@@ -378,7 +382,7 @@ fn random_text_never_panics() {
 fn one_huge_word_is_linear_not_quadratic() {
     // Guards against accidental O(n^2) work per word (e.g. re-scanning the folded prefix).
     let text = format!("öm{}", "ö".repeat(200_000));
-    let a = analyse(&text, Lang::Sv, &WordLists::bundled(), None);
+    let a = analyse(&text, Language::Sv, &WordLists::bundled(), None);
     assert_eq!(a.occurrences.len(), 1);
     assert_eq!(a.occurrences[0].location.char_len, 200_002);
     assert_eq!(lix(&text).map(|l| (l.words, l.long_words)), Some((1, 1)));

@@ -49,8 +49,13 @@
 use super::error::ListError;
 use super::location::{Indexed, Location};
 use super::tokens::{fold, hyphen_parts, letter_words};
+use crate::locale::Language;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+// Re-exported until every caller names the language `crate::locale::Language` (lead removes at
+// merge).
+pub use crate::locale::Language as Lang;
 
 /// Path of the bundled word-list file, relative to the crate root.
 pub const WORD_LISTS_PATH: &str = "config/wordlists/gender-coded-words.toml";
@@ -65,35 +70,6 @@ const BUNDLED_ALTERNATIVES: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/config/wordlists/neutral-alternatives.toml"
 ));
-
-/// Language of the checked text, which selects the word list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// Swedish.
-    Sv,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// The ISO 639-1 code, as used for the tables of the data files.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Sv => "sv",
-            Self::En => "en",
-        }
-    }
-
-    /// Parses an ISO 639-1 code ("sv", "EN"); `None` for other languages.
-    pub fn from_code(code: &str) -> Option<Self> {
-        match code.trim().to_ascii_lowercase().as_str() {
-            "sv" => Some(Self::Sv),
-            "en" => Some(Self::En),
-            _ => None,
-        }
-    }
-}
 
 /// Which stereotype a word is coded for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -247,10 +223,10 @@ impl WordLists {
     }
 
     /// The lists of one language.
-    pub fn lang(&self, lang: Lang) -> &LangLists {
+    pub fn lang(&self, lang: Language) -> &LangLists {
         match lang {
-            Lang::Sv => &self.sv,
-            Lang::En => &self.en,
+            Language::Sv => &self.sv,
+            Language::En => &self.en,
         }
     }
 }
@@ -316,19 +292,19 @@ impl Alternatives {
     }
 
     /// Suggestions for a stem; empty if there are none.
-    pub fn for_stem(&self, lang: Lang, stem: &str) -> &[String] {
+    pub fn for_stem(&self, lang: Language, stem: &str) -> &[String] {
         let map = match lang {
-            Lang::Sv => &self.sv,
-            Lang::En => &self.en,
+            Language::Sv => &self.sv,
+            Language::En => &self.en,
         };
         map.get(&fold(stem)).map_or(&[], Vec::as_slice)
     }
 
     /// All stems with suggestions, for one language.
-    pub fn stems(&self, lang: Lang) -> impl Iterator<Item = (&str, &[String])> {
+    pub fn stems(&self, lang: Language) -> impl Iterator<Item = (&str, &[String])> {
         let map = match lang {
-            Lang::Sv => &self.sv,
-            Lang::En => &self.en,
+            Language::Sv => &self.sv,
+            Language::En => &self.en,
         };
         map.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
     }
@@ -418,7 +394,7 @@ fn score(feminine: usize, masculine: usize) -> i64 {
 #[serde(rename_all = "camelCase")]
 pub struct WordingAnalysis {
     /// The language whose list was used.
-    pub lang: Lang,
+    pub lang: Language,
     /// Every coded word, in text order (masculine before feminine for the same word).
     pub occurrences: Vec<CodedWord>,
     /// Number of masculine-coded words.
@@ -437,7 +413,7 @@ pub struct WordingAnalysis {
 /// A stem matches any word that begins with it, ignoring case. Never panics.
 pub fn analyse(
     text: &str,
-    lang: Lang,
+    lang: Language,
     lists: &WordLists,
     alternatives: Option<&Alternatives>,
 ) -> WordingAnalysis {
@@ -510,7 +486,7 @@ en = ["committee"]
         WordLists::from_toml(SMALL).unwrap()
     }
 
-    fn found(text: &str, lang: Lang) -> Vec<(String, &'static str)> {
+    fn found(text: &str, lang: Language) -> Vec<(String, &'static str)> {
         analyse(text, lang, &small(), None)
             .occurrences
             .into_iter()
@@ -534,14 +510,14 @@ en = ["committee"]
         // stem but do not begin with one, so they are not coded.
         let got = found(
             "Barnomsorg för skolbarn. Projektledare och ledare.",
-            Lang::Sv,
+            Language::Sv,
         );
         assert_eq!(words(&got), ["Barnomsorg", "ledare"]);
     }
 
     #[test]
     fn matching_ignores_case_including_swedish_letters() {
-        let got = found("ÅSIKTER, Ärlighet och ÖMHET. åsikt", Lang::Sv);
+        let got = found("ÅSIKTER, Ärlighet och ÖMHET. åsikt", Language::Sv);
         assert_eq!(
             got,
             [
@@ -558,24 +534,24 @@ en = ["committee"]
         // Split unless the word begins with a hyphenated stem (gender-decoder's own test case).
         let got = found(
             "Sharing, co-operative, 'servant-leader', self-confident",
-            Lang::En,
+            Language::En,
         );
         assert_eq!(
             words(&got),
             ["Sharing", "co-operative", "leader", "self-confident"]
         );
         // Swedish has no hyphenated stems: "EU-stöd" is split and its part "stöd" is coded.
-        let sv = analyse("EU-stöd", Lang::Sv, &small(), None);
+        let sv = analyse("EU-stöd", Language::Sv, &small(), None);
         assert_eq!(sv.occurrences[0].word, "stöd");
         assert_eq!(sv.occurrences[0].location.char_offset, 3);
     }
 
     #[test]
     fn overlapping_stems_count_once_with_the_longest_stem() {
-        let a = analyse("ledare stödja dominant", Lang::Sv, &small(), None);
+        let a = analyse("ledare stödja dominant", Language::Sv, &small(), None);
         let stems: Vec<&str> = a.occurrences.iter().map(|o| o.stem.as_str()).collect();
         assert_eq!(stems, ["ledare", "stödj"]);
-        let en = analyse("dominant", Lang::En, &small(), None);
+        let en = analyse("dominant", Language::En, &small(), None);
         assert_eq!(en.masculine_count, 1);
         assert_eq!(en.occurrences[0].stem, "dominant");
     }
@@ -584,17 +560,17 @@ en = ["committee"]
     fn exclusions_from_the_data_file_apply() {
         let got = found(
             "ömsesidig öm bestämmelserna bestämd kommittén committee committed",
-            Lang::Sv,
+            Language::Sv,
         );
         assert_eq!(words(&got), ["öm", "bestämd"]);
-        let en = found("committee committed", Lang::En);
+        let en = found("committee committed", Language::En);
         assert_eq!(words(&en), ["committed"]);
     }
 
     #[test]
     fn offsets_point_at_the_word() {
         let text = "Rubrik\r\nVi söker en 🚀 driven ledare för EU-stöd.\nÄrlig? Ja.";
-        let a = analyse(text, Lang::Sv, &small(), None);
+        let a = analyse(text, Language::Sv, &small(), None);
         assert_eq!(a.occurrences.len(), 4);
         for o in &a.occurrences {
             let b = o.location.byte_offset;
@@ -644,7 +620,12 @@ en = ["committee"]
 
     #[test]
     fn score_and_counts_are_consistent() {
-        let a = analyse("ledare ledare leda åsikt stöd", Lang::Sv, &small(), None);
+        let a = analyse(
+            "ledare ledare leda åsikt stöd",
+            Language::Sv,
+            &small(),
+            None,
+        );
         assert_eq!((a.masculine_count, a.feminine_count, a.score), (4, 1, -3));
         assert_eq!(a.balance, Balance::Masculine);
     }
@@ -652,7 +633,7 @@ en = ["committee"]
     #[test]
     fn alternatives_are_attached_per_occurrence() {
         let alts = Alternatives::from_toml("[sv]\n\"leda\" = [\"samordna\"]\n").unwrap();
-        let a = analyse("leda ledare", Lang::Sv, &small(), Some(&alts));
+        let a = analyse("leda ledare", Language::Sv, &small(), Some(&alts));
         assert_eq!(a.occurrences[0].alternatives, ["samordna"]);
         assert!(a.occurrences[1].alternatives.is_empty());
     }
@@ -674,10 +655,10 @@ en = ["committee"]
 
     #[test]
     fn lang_codes_round_trip() {
-        for lang in [Lang::Sv, Lang::En] {
-            assert_eq!(Lang::from_code(lang.code()), Some(lang));
+        for lang in [Language::Sv, Language::En] {
+            assert_eq!(Language::from_code(lang.code()), Some(lang));
         }
-        assert_eq!(Lang::from_code(" SV "), Some(Lang::Sv));
-        assert_eq!(Lang::from_code("de"), None);
+        assert_eq!(Language::from_code(" SV "), Some(Language::Sv));
+        assert_eq!(Language::from_code("de"), None);
     }
 }
