@@ -143,7 +143,7 @@ struct Section {
     intro: Option<String>,
     tables: Vec<Table>,
     /// Paragraphs that explain terms of the tables.
-    notes: Vec<String>,
+    explanations: Vec<String>,
     /// The line under the tables that says what "–" and ".." mean.
     key: Option<&'static str>,
     /// The suppression reasons the section's cells refer to, numbered from 1.
@@ -249,29 +249,26 @@ enum Value {
     Empty,
 }
 
-/// The mark of a suppressed figure: its reason, and a link to the footnote that gives it.
+/// The mark of a suppressed figure: its reason, and the number of the section's footnote that
+/// gives it.
 struct FootnoteMark {
     reason: String,
     number: usize,
-    anchor: String,
 }
 
 /// Numbers the footnotes of one section: the suppression reasons its cells refer to, in order
 /// of first use.
-struct Notes<'a> {
+struct Footnotes<'a> {
     lang: Language,
     protection: &'a Protection,
-    /// The section's id.
-    prefix: String,
     reasons: Vec<Suppression>,
 }
 
-impl<'a> Notes<'a> {
-    fn new(lang: Language, protection: &'a Protection, prefix: &str) -> Self {
+impl<'a> Footnotes<'a> {
+    fn new(lang: Language, protection: &'a Protection) -> Self {
         Self {
             lang,
             protection,
-            prefix: prefix.to_owned(),
             reasons: Vec::new(),
         }
     }
@@ -288,7 +285,6 @@ impl<'a> Notes<'a> {
         Value::Suppressed(FootnoteMark {
             reason: reason(self.lang, why, self.protection),
             number,
-            anchor: format!("{}-n{number}", self.prefix),
         })
     }
 
@@ -533,7 +529,7 @@ fn findings(lang: Language, report: &Report) -> Section {
         );
         return section;
     }
-    let mut notes = Notes::new(lang, &report.protection, &section.id);
+    let mut footnotes = Footnotes::new(lang, &report.protection);
     section.tables.push(Table {
         caption: lang
             .pick(
@@ -556,14 +552,14 @@ fn findings(lang: Language, report: &Report) -> Section {
         rows: report
             .findings
             .iter()
-            .map(|f| finding_row(lang, &mut notes, f))
+            .map(|f| finding_row(lang, &mut footnotes, f))
             .collect(),
     });
-    section.footnotes = notes.finish();
+    section.footnotes = footnotes.finish();
     section
 }
 
-fn finding_row(lang: Language, notes: &mut Notes, f: &ReportFinding) -> Row {
+fn finding_row(lang: Language, footnotes: &mut Footnotes, f: &ReportFinding) -> Row {
     let (symbol, label) = level_label(lang, f.level);
     let explanation = match &f.explanation {
         Some(text) => Cell::Text(text.clone()),
@@ -580,8 +576,8 @@ fn finding_row(lang: Language, notes: &mut Notes, f: &ReportFinding) -> Row {
             Cell::Text(severity_label(lang, f.severity).to_owned()),
             Cell::Code(f.rule.clone()),
             explanation,
-            notes.figure(&f.approvals_gap, |v| explain::number(lang, v, 0)),
-            notes.figure(&f.sek_gap, |v| explain::sek(lang, v)),
+            footnotes.figure(&f.approvals_gap, |v| explain::number(lang, v, 0)),
+            footnotes.figure(&f.sek_gap, |v| explain::sek(lang, v)),
         ],
     }
 }
@@ -602,7 +598,7 @@ fn group_table(
     table: &GroupTable,
 ) -> Section {
     let id = format!("table-{number}");
-    let mut notes = Notes::new(lang, protection, &id);
+    let mut footnotes = Footnotes::new(lang, protection);
     let with_baseline = table.rows.iter().any(|r| r.baseline_share.is_some());
     let word = lang.pick("Tabell", "Table");
 
@@ -634,7 +630,7 @@ fn group_table(
         ),
         columns: group_columns(&columns),
         rows: with_total(table)
-            .map(|(row, total)| r1_row(lang, &mut notes, row, total, with_baseline))
+            .map(|(row, total)| r1_row(lang, &mut footnotes, row, total, with_baseline))
             .collect(),
     };
 
@@ -659,12 +655,12 @@ fn group_table(
         rows: with_total(table)
             .map(|(row, total)| {
                 let cells = vec![
-                    notes.figure(&row.amount_applied, kr),
-                    notes.figure(&row.amount_granted, kr),
-                    notes.figure(&row.share_of_approvals, pct),
-                    notes.figure(&row.share_of_granted, pct),
-                    notes.figure(&row.mean_grant, kr),
-                    notes.figure(&row.median_grant, kr),
+                    footnotes.figure(&row.amount_applied, kr),
+                    footnotes.figure(&row.amount_granted, kr),
+                    footnotes.figure(&row.share_of_approvals, pct),
+                    footnotes.figure(&row.share_of_granted, pct),
+                    footnotes.figure(&row.mean_grant, kr),
+                    footnotes.figure(&row.median_grant, kr),
                 ];
                 Row::labelled(&row.label, total, cells)
             })
@@ -679,9 +675,9 @@ fn group_table(
             references.push(reference);
         }
     }
-    let mut explained = Vec::new();
+    let mut explanations = Vec::new();
     if !references.is_empty() {
-        explained.push(format!(
+        explanations.push(format!(
             "{} {}.",
             lang.pick(
                 "Kvot mot referens: gruppens andel beviljade delad med referensgruppens, som är",
@@ -691,7 +687,7 @@ fn group_table(
         ));
     }
     if with_baseline {
-        explained.push(lang.pick(
+        explanations.push(lang.pick(
             "Basnivå: gruppens andel av dem som kunde ha sökt. Disparitetsindex: 100 × andel av sökande / basnivå (100 = som i basen).",
             "Baseline share: the group's share of those who could have applied. Disparity index: 100 × share of applicants / baseline share (100 = as in the baseline)."
         ).to_owned());
@@ -704,9 +700,9 @@ fn group_table(
             charts::shares(&format!("{id}-shares"), lang, table),
         ],
         tables: vec![r1, r2],
-        notes: explained,
+        explanations,
         key: Some(key(lang)),
-        footnotes: notes.finish(),
+        footnotes: footnotes.finish(),
         id,
         ..Section::default()
     }
@@ -714,7 +710,7 @@ fn group_table(
 
 fn r1_row(
     lang: Language,
-    notes: &mut Notes,
+    footnotes: &mut Footnotes,
     row: &GroupRow,
     total: bool,
     with_baseline: bool,
@@ -724,8 +720,8 @@ fn r1_row(
     // What does not apply to the total is left empty.
     let applies = |f: &Figure| !total || f.value.is_some() || f.is_suppressed();
     let mut cells = vec![
-        notes.figure(&row.applications, count),
-        notes.figure(&row.share_of_applicants, pct),
+        footnotes.figure(&row.applications, count),
+        footnotes.figure(&row.share_of_applicants, pct),
     ];
     if with_baseline {
         cells.push(Cell::Figure(match row.baseline_share {
@@ -736,19 +732,19 @@ fn r1_row(
             ),
         }));
         cells.push(if applies(&row.disparity_index) {
-            notes.figure(&row.disparity_index, |v| explain::number(lang, v, 0))
+            footnotes.figure(&row.disparity_index, |v| explain::number(lang, v, 0))
         } else {
             Cell::Figure(Value::Empty)
         });
     }
     cells.extend([
-        notes.figure(&row.decided, count),
-        notes.figure(&row.approved, count),
-        notes.figure(&row.approval_rate, pct),
-        notes.interval(&row.approval_rate),
+        footnotes.figure(&row.decided, count),
+        footnotes.figure(&row.approved, count),
+        footnotes.figure(&row.approval_rate, pct),
+        footnotes.interval(&row.approval_rate),
     ]);
     cells.push(if applies(&row.approval_ratio) {
-        notes.figure(&row.approval_ratio, |v| explain::number(lang, v, 2))
+        footnotes.figure(&row.approval_ratio, |v| explain::number(lang, v, 2))
     } else {
         Cell::Figure(Value::Empty)
     });
@@ -769,7 +765,7 @@ fn trend_lines(table: &TrendTable) -> Vec<(&[GroupValue], &str)> {
 
 fn trend(lang: Language, report: &Report, number: usize, table: &TrendTable) -> Section {
     let id = format!("trend-{number}");
-    let mut notes = Notes::new(lang, &report.protection, &id);
+    let mut footnotes = Footnotes::new(lang, &report.protection);
     let per = match report.request.period {
         Period::HalfYear => lang.pick("halvår", "half-year"),
         Period::Year => lang.pick("år", "year"),
@@ -800,8 +796,8 @@ fn trend(lang: Language, report: &Report, number: usize, table: &TrendTable) -> 
                             .iter()
                             .find(|r| r.period == *p && r.group.as_slice() == group)
                         {
-                            Some(r) => notes.figure(&r.approval_rate, pct),
-                            None => Cell::Figure(notes.not_computable()),
+                            Some(r) => footnotes.figure(&r.approval_rate, pct),
+                            None => Cell::Figure(footnotes.not_computable()),
                         }
                     })
                     .collect();
@@ -850,13 +846,13 @@ fn trend(lang: Language, report: &Report, number: usize, table: &TrendTable) -> 
                     RowHeader::new(&r.label),
                 ],
                 cells: vec![
-                    notes.figure(&r.applications, count),
-                    notes.figure(&r.decided, count),
-                    notes.figure(&r.approved, count),
-                    notes.figure(&r.approval_rate, pct),
-                    notes.interval(&r.approval_rate),
-                    notes.figure(&r.amount_granted, count),
-                    notes.figure(&r.share_of_granted, pct),
+                    footnotes.figure(&r.applications, count),
+                    footnotes.figure(&r.decided, count),
+                    footnotes.figure(&r.approved, count),
+                    footnotes.figure(&r.approval_rate, pct),
+                    footnotes.interval(&r.approval_rate),
+                    footnotes.figure(&r.amount_granted, count),
+                    footnotes.figure(&r.share_of_granted, pct),
                 ],
             })
             .collect(),
@@ -871,7 +867,7 @@ fn trend(lang: Language, report: &Report, number: usize, table: &TrendTable) -> 
         charts: vec![charts::trend(&id, lang, table)],
         tables: vec![rates, figures],
         key: Some(key(lang)),
-        footnotes: notes.finish(),
+        footnotes: footnotes.finish(),
         id,
         ..Section::default()
     }
@@ -903,7 +899,7 @@ fn unknowns(lang: Language, report: &Report) -> Section {
         "Ansökningar som inte kunde föras till en grupp i en dimension, och varför. Skäl som är för ovanliga för att visas ingår i övriga skäl.",
         "Applications that could not be placed in a group of a dimension, and why. Reasons too rare to show are counted under other reasons."
     ).to_owned());
-    let mut notes = Notes::new(lang, &report.protection, &section.id);
+    let mut footnotes = Footnotes::new(lang, &report.protection);
     let count = |v: f64| whole(lang, v);
     let mut rows = Vec::new();
     for u in &report.unknowns {
@@ -913,14 +909,14 @@ fn unknowns(lang: Language, report: &Report) -> Section {
             true,
             vec![
                 Cell::Text(lang.pick("samtliga skäl", "all reasons").to_owned()),
-                notes.figure(&u.applications, count),
+                footnotes.figure(&u.applications, count),
             ],
         ));
         for (why, f) in &u.reasons {
             rows.push(Row::labelled(
                 dimension,
                 false,
-                vec![Cell::Text(why.clone()), notes.figure(f, count)],
+                vec![Cell::Text(why.clone()), footnotes.figure(f, count)],
             ));
         }
     }
@@ -939,7 +935,7 @@ fn unknowns(lang: Language, report: &Report) -> Section {
         rows,
     });
     section.key = Some(key(lang));
-    section.footnotes = notes.finish();
+    section.footnotes = footnotes.finish();
     section
 }
 
