@@ -6,6 +6,8 @@ COPY src src
 COPY migrations migrations
 COPY config config
 COPY benches benches
+# The pages' templates are compiled in.
+COPY templates templates
 # The demo embeds the example draft call and firm population.
 COPY docs/examples docs/examples
 RUN cargo build --release --locked --bin equal-terms

@@ -1,21 +1,25 @@
 //! A report as one self-contained, printable HTML5 page, in the report's language: no external
-//! assets and no script. Charts are inline SVG (see `svg`), every table has a caption and
+//! assets and no script. Charts are inline SVG (see `charts`), every table has a caption and
 //! header cells with a scope, numbers are right-aligned, and levels read as words and symbols,
 //! not only colours.
 //!
 //! A suppressed figure is shown as "–" in an `<abbr>` whose title gives the reason, with a
 //! footnote and the word "suppressed" ("prickad") for screen readers; a figure that cannot be
 //! computed is "..". Neither is ever shown as 0.
+//!
+//! The page is the template `templates/report.html` (in `templates/layout.html`, with
+//! `templates/style.css`), rendered from a view model built here: every label, sentence and
+//! number is worded and formatted here, in the report's language, and the templates only lay
+//! it out and escape it.
 
-use std::fmt::Write;
-
+use askama::Template;
 use chrono::NaiveDateTime;
 
+use super::charts;
 use super::model::{
     Figure, GroupRow, GroupTable, Period, Protection, Report, ReportFinding, TrendTable,
 };
 use super::suppress::Suppression;
-use super::svg::{self, escape};
 use crate::analysis::engine::{GroupValue, Level};
 use crate::analysis::explain::{self, whole};
 use crate::analysis::labels::{self, Language};
@@ -89,210 +93,290 @@ fn when(t: &NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-/// Footnotes of one section: the suppression reasons its cells refer to, numbered in order of
-/// first use.
-struct Notes<'a> {
+/// The page, as `templates/report.html` lays it out.
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage<'a> {
+    /// The language code of `<html lang>`.
+    lang: &'static str,
+    title: &'static str,
+    organisation: &'a str,
+    scope: Vec<ScopeItem>,
+    summary_heading: &'static str,
+    summary: &'a [String],
+    findings: Section,
+    group_tables: Vec<Section>,
+    trends: Vec<Section>,
+    unknowns: Section,
+    overrides: Section,
+    protection: Section,
+    /// The label of every list of footnotes.
+    footnotes_label: &'static str,
+    /// The word that follows a suppressed figure for screen readers.
+    suppressed_word: &'static str,
+}
+
+/// One line of what the report covers and how it was made.
+struct ScopeItem {
+    term: &'static str,
+    value: ScopeValue,
+}
+
+enum ScopeValue {
+    Text(String),
+    /// An identifier or hash, shown as code.
+    Code(String),
+    /// Text followed by an identifier in brackets.
+    TextAndCode(String, String),
+}
+
+/// A section of the page: its heading, then whichever of the rest it has, in this order.
+#[derive(Default)]
+struct Section {
+    /// Unique on the page, and the prefix of the ids of its footnotes.
+    id: String,
+    class: Option<&'static str>,
+    heading: String,
+    /// Inline SVG, drawn in code (see `charts`), which escapes its own text.
+    charts: Vec<String>,
+    /// A paragraph before the tables, or instead of them when there is nothing to show.
+    intro: Option<String>,
+    tables: Vec<Table>,
+    /// Paragraphs that explain terms of the tables.
+    explanations: Vec<String>,
+    /// The line under the tables that says what "–" and ".." mean.
+    key: Option<&'static str>,
+    /// The suppression reasons the section's cells refer to, numbered from 1.
+    footnotes: Vec<String>,
+}
+
+struct Table {
+    caption: String,
+    columns: Vec<Column>,
+    rows: Vec<Row>,
+}
+
+struct Column {
+    label: String,
+    /// Right-aligned, as its figures are.
+    numeric: bool,
+}
+
+impl Column {
+    fn text(label: &str) -> Self {
+        Self {
+            label: label.to_owned(),
+            numeric: false,
+        }
+    }
+
+    fn number(label: &str) -> Self {
+        Self {
+            label: label.to_owned(),
+            numeric: true,
+        }
+    }
+}
+
+/// The columns of a table whose first column names the group and the rest are figures.
+fn group_columns(labels: &[&str]) -> Vec<Column> {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            if i == 0 {
+                Column::text(label)
+            } else {
+                Column::number(label)
+            }
+        })
+        .collect()
+}
+
+struct Row {
+    class: Option<&'static str>,
+    headers: Vec<RowHeader>,
+    cells: Vec<Cell>,
+}
+
+impl Row {
+    /// A row headed by one label; the total row is marked as such.
+    fn labelled(label: &str, total: bool, cells: Vec<Cell>) -> Self {
+        Self {
+            class: total.then_some("total"),
+            headers: vec![RowHeader::new(label)],
+            cells,
+        }
+    }
+}
+
+struct RowHeader {
+    text: String,
+    /// For short codes such as periods, which should not break.
+    nowrap: bool,
+}
+
+impl RowHeader {
+    fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            nowrap: false,
+        }
+    }
+}
+
+/// A data cell, as `templates/report/cell.html` draws it.
+enum Cell {
+    Text(String),
+    Code(String),
+    Emphasis(&'static str),
+    /// A finding's level, as a symbol and words.
+    Level {
+        symbol: &'static str,
+        label: &'static str,
+    },
+    /// A right-aligned figure.
+    Figure(Value),
+}
+
+/// What a figure's cell shows.
+enum Value {
+    Shown(String),
+    Suppressed(FootnoteMark),
+    /// "..", with why in its title.
+    NotComputable(&'static str),
+    /// Left empty: the figure does not apply.
+    Empty,
+}
+
+/// The mark of a suppressed figure: its reason, and the number of the section's footnote that
+/// gives it.
+struct FootnoteMark {
+    reason: String,
+    number: usize,
+}
+
+/// Numbers the footnotes of one section: the suppression reasons its cells refer to, in order
+/// of first use.
+struct Footnotes<'a> {
     lang: Language,
     protection: &'a Protection,
-    /// Unique on the page.
-    prefix: String,
     reasons: Vec<Suppression>,
 }
 
-impl<'a> Notes<'a> {
-    fn new(lang: Language, protection: &'a Protection, prefix: &str) -> Self {
+impl<'a> Footnotes<'a> {
+    fn new(lang: Language, protection: &'a Protection) -> Self {
         Self {
             lang,
             protection,
-            prefix: prefix.to_owned(),
             reasons: Vec::new(),
         }
     }
 
     /// A suppressed figure: "–" explained, with its footnote.
-    fn suppressed(&mut self, why: Suppression) -> String {
-        let k = match self.reasons.iter().position(|r| *r == why) {
+    fn suppressed(&mut self, why: Suppression) -> Value {
+        let number = match self.reasons.iter().position(|r| *r == why) {
             Some(i) => i + 1,
             None => {
                 self.reasons.push(why);
                 self.reasons.len()
             }
         };
-        format!(
-            "<abbr class=\"supp\" title=\"{title}\">–</abbr><sup><a href=\"#{p}-n{k}\">{k}</a></sup>\
-             <span class=\"vh\"> {word}</span>",
-            title = escape(&reason(self.lang, why, self.protection)),
-            p = escape(&self.prefix),
-            word = self.lang.pick("prickad", "suppressed"),
-        )
+        Value::Suppressed(FootnoteMark {
+            reason: reason(self.lang, why, self.protection),
+            number,
+        })
     }
 
-    fn not_computable(&self) -> String {
-        format!(
-            "<abbr class=\"na\" title=\"{}\">..</abbr>",
-            self.lang.pick(
-                "Kan inte beräknas (till exempel en andel av noll)",
-                "Cannot be computed (for instance a share of nothing)"
-            )
-        )
+    fn not_computable(&self) -> Value {
+        Value::NotComputable(self.lang.pick(
+            "Kan inte beräknas (till exempel en andel av noll)",
+            "Cannot be computed (for instance a share of nothing)",
+        ))
     }
 
-    /// The content of a figure's cell.
-    fn figure(&mut self, f: &Figure, show: impl Fn(f64) -> String) -> String {
-        if let Some(why) = f.suppressed {
-            return self.suppressed(why);
-        }
-        match f.value {
-            Some(v) if v.is_finite() => escape(&show(v)),
-            _ => self.not_computable(),
-        }
+    /// The cell of a figure.
+    fn figure(&mut self, f: &Figure, show: impl Fn(f64) -> String) -> Cell {
+        Cell::Figure(if let Some(why) = f.suppressed {
+            self.suppressed(why)
+        } else {
+            match f.value {
+                Some(v) if v.is_finite() => Value::Shown(show(v)),
+                _ => self.not_computable(),
+            }
+        })
     }
 
-    /// A right-aligned cell of a figure.
-    fn td(&mut self, f: &Figure, show: impl Fn(f64) -> String) -> String {
-        format!("<td class=\"num\">{}</td>", self.figure(f, show))
+    /// The cell of the 95 % interval of a rate.
+    fn interval(&mut self, f: &Figure) -> Cell {
+        Cell::Figure(if let Some(why) = f.suppressed {
+            self.suppressed(why)
+        } else {
+            match (f.value, f.lower, f.upper) {
+                (Some(_), Some(lo), Some(hi)) => Value::Shown(format!(
+                    "{}–{}",
+                    explain::number(self.lang, lo * 100.0, 1),
+                    explain::percent(self.lang, hi)
+                )),
+                _ => self.not_computable(),
+            }
+        })
     }
 
-    /// The 95 % interval of a rate.
-    fn interval(&mut self, f: &Figure) -> String {
-        if let Some(why) = f.suppressed {
-            return format!("<td class=\"num\">{}</td>", self.suppressed(why));
-        }
-        match (f.value, f.lower, f.upper) {
-            (Some(_), Some(lo), Some(hi)) => format!(
-                "<td class=\"num\">{}–{}</td>",
-                escape(&explain::number(self.lang, lo * 100.0, 1)),
-                escape(&explain::percent(self.lang, hi))
-            ),
-            _ => format!("<td class=\"num\">{}</td>", self.not_computable()),
-        }
-    }
-
-    fn render(&self) -> String {
-        if self.reasons.is_empty() {
-            return String::new();
-        }
-        let mut out = format!(
-            "<ol class=\"notes\" aria-label=\"{}\">\n",
-            self.lang.pick("Fotnoter", "Footnotes")
-        );
-        for (i, why) in self.reasons.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "<li id=\"{}-n{}\">{}</li>",
-                escape(&self.prefix),
-                i + 1,
-                escape(&reason(self.lang, *why, self.protection))
-            );
-        }
-        out.push_str("</ol>\n");
-        out
+    /// The footnotes, in order of their numbers.
+    fn finish(self) -> Vec<String> {
+        self.reasons
+            .into_iter()
+            .map(|why| reason(self.lang, why, self.protection))
+            .collect()
     }
 }
 
 /// The line under each table that says what "–" and ".." mean.
-fn key(lang: Language) -> String {
-    format!(
-        "<p class=\"key\">{}</p>\n",
-        lang.pick(
-            "– prickad siffra (skälet i fotnoten; en prickad siffra är inte noll). .. kan inte beräknas.",
-            "– suppressed figure (the reason is in the footnote; a suppressed figure is not zero). .. cannot be computed."
-        )
+fn key(lang: Language) -> &'static str {
+    lang.pick(
+        "– prickad siffra (skälet i fotnoten; en prickad siffra är inte noll). .. kan inte beräknas.",
+        "– suppressed figure (the reason is in the footnote; a suppressed figure is not zero). .. cannot be computed.",
     )
 }
-
-const STYLE: &str = r#"
-:root { color: #111; background: #fff; }
-body { font-family: system-ui, sans-serif; max-width: 64rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.4; }
-h1 { font-size: 1.6rem; margin-bottom: .25rem; }
-h2 { font-size: 1.3rem; margin-top: 2.5rem; border-bottom: 2px solid #111; padding-bottom: .2rem; }
-dl.scope { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
-dl.scope dt { font-weight: bold; }
-dl.scope dd { margin: 0; }
-code { font-family: ui-monospace, monospace; font-size: .9em; overflow-wrap: anywhere; }
-.scroll { overflow-x: auto; margin: 1rem 0; }
-table { border-collapse: collapse; width: 100%; font-size: .85rem; }
-caption { text-align: left; font-weight: bold; padding: .4rem 0; caption-side: top; }
-th, td { border: 1px solid #888; padding: .25rem .4rem; vertical-align: top; text-align: left; }
-thead th { background: #eee; vertical-align: bottom; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.num, th.nowrap { white-space: nowrap; }
-th[scope="row"] { min-width: 7rem; }
-td code { overflow-wrap: normal; white-space: nowrap; }
-tr.total th, tr.total td { font-weight: bold; border-top: 2px solid #111; }
-abbr.supp, abbr.na { text-decoration: none; border-bottom: 1px dotted #555; cursor: help; }
-sup a { color: inherit; }
-.vh { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; }
-.key, ol.notes, .note { font-size: .85rem; color: #333; }
-ol.notes { padding-left: 1.5rem; }
-.charts { display: flex; flex-direction: column; gap: 1rem; margin: 1rem 0; }
-svg.chart { max-width: 100%; height: auto; }
-.level { white-space: nowrap; font-weight: bold; padding-left: .5rem; }
-tr.red .level { border-left: .4rem solid #D55E00; }
-tr.watch .level { border-left: .4rem dashed #E69F00; }
-tr.inconclusive .level { border-left: .4rem dotted #555; }
-ul.summary li { margin-bottom: .3rem; }
-@page { size: A4; margin: 14mm; }
-@page wide { size: A4 landscape; margin: 12mm; }
-@media print {
-  body { margin: 0; max-width: none; font-size: 10pt; }
-  table { font-size: 8.5pt; }
-  section.page { break-before: page; }
-  section.wide { page: wide; }
-  h2 { break-after: avoid; }
-  .scroll { overflow: visible; }
-  thead { display: table-header-group; }
-  tr, svg.chart, figure, caption { break-inside: avoid; }
-  a { color: inherit; text-decoration: none; }
-}
-"#;
 
 /// The report as one self-contained HTML page.
 pub fn render(report: &Report) -> String {
     let lang = report.request.language;
-    let title = lang.pick(
-        "Rapport: fördelning på lika villkor",
-        "Report: allocation on equal terms",
-    );
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"{code}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title} – {org}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
-         <header>\n<h1>{title}</h1>\n<p class=\"subtitle\">{org}</p>\n",
-        code = lang.pick("sv", "en"),
-        title = escape(title),
-        org = escape(&report.organisation),
-    );
-    out.push_str(&scope(lang, report));
-    out.push_str("</header>\n<main>\n");
-
-    let _ = writeln!(
-        out,
-        "<section id=\"summary\">\n<h2>{}</h2>\n<ul class=\"summary\">",
-        lang.pick("Sammanfattning", "Summary")
-    );
-    for sentence in &report.summary {
-        let _ = writeln!(out, "<li>{}</li>", escape(sentence));
-    }
-    out.push_str("</ul>\n</section>\n");
-
-    out.push_str(&findings(lang, report));
-    for (i, table) in report.tables.iter().enumerate() {
-        out.push_str(&group_table(lang, &report.protection, i + 1, table));
-    }
-    for (i, table) in report.trend.iter().enumerate() {
-        out.push_str(&trend(lang, report, i + 1, table));
-    }
-    out.push_str(&unknowns(lang, report));
-    out.push_str(&overrides(lang, report));
-    out.push_str(&protection(lang, &report.protection));
-    out.push_str("</main>\n</body>\n</html>\n");
-    out
+    let page = ReportPage {
+        lang: lang.pick("sv", "en"),
+        title: lang.pick(
+            "Rapport: fördelning på lika villkor",
+            "Report: allocation on equal terms",
+        ),
+        organisation: &report.organisation,
+        scope: scope(lang, report),
+        summary_heading: lang.pick("Sammanfattning", "Summary"),
+        summary: &report.summary,
+        findings: findings(lang, report),
+        group_tables: report
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(i, table)| group_table(lang, &report.protection, i + 1, table))
+            .collect(),
+        trends: report
+            .trend
+            .iter()
+            .enumerate()
+            .map(|(i, table)| trend(lang, report, i + 1, table))
+            .collect(),
+        unknowns: unknowns(lang, report),
+        overrides: overrides(lang, report),
+        protection: protection(lang, &report.protection),
+        footnotes_label: lang.pick("Fotnoter", "Footnotes"),
+        suppressed_word: lang.pick("prickad", "suppressed"),
+    };
+    page.render()
+        .expect("the report page renders: its values cannot fail to format")
 }
 
-fn scope(lang: Language, report: &Report) -> String {
+fn scope(lang: Language, report: &Report) -> Vec<ScopeItem> {
     let r = &report.request;
     let all = lang.pick("alla", "all");
     let period = match (&r.from, &r.to) {
@@ -318,208 +402,193 @@ fn scope(lang: Language, report: &Report) -> String {
         .map(|d| labels::dimension(lang, *d))
         .collect::<Vec<_>>()
         .join(", ");
+    let depth = r
+        .depth
+        .map(|depth| {
+            format!(
+                " ({} {depth} {})",
+                lang.pick("högst", "at most"),
+                lang.pick("kombinerade", "combined")
+            )
+        })
+        .unwrap_or_default();
     let grouping = match r.period {
         Period::HalfYear => lang.pick("halvår", "half-years"),
         Period::Year => lang.pick("år", "years"),
     };
     let d = &report.data;
+    let latest_change = d.latest_change.as_ref().map(when);
     let data = match lang {
         Language::Sv => format!(
             "{} ansökningar, varav {} beslutade; senast ändrad {}",
             whole(lang, d.applications as f64),
             whole(lang, d.decided as f64),
-            d.latest_change
-                .as_ref()
-                .map(when)
-                .unwrap_or_else(|| "okänt".into())
+            latest_change.unwrap_or_else(|| "okänt".into())
         ),
         Language::En => format!(
             "{} applications, {} decided; last changed {}",
             whole(lang, d.applications as f64),
             whole(lang, d.decided as f64),
-            d.latest_change
-                .as_ref()
-                .map(when)
-                .unwrap_or_else(|| "unknown".into())
+            latest_change.unwrap_or_else(|| "unknown".into())
         ),
     };
-    let mut items: Vec<(&str, String)> = vec![
-        (
+    let item = |term, value| ScopeItem { term, value };
+    let text = |s: &str| ScopeValue::Text(s.to_owned());
+    let mut items = vec![
+        item(
             lang.pick("Organisation", "Organisation"),
-            escape(&report.organisation),
+            text(&report.organisation),
         ),
-        (
+        item(
             lang.pick("Program", "Programme"),
-            escape(r.programme.as_deref().unwrap_or(all)),
+            text(r.programme.as_deref().unwrap_or(all)),
         ),
-        (
+        item(
             lang.pick("Utlysning", "Call"),
-            escape(r.call.as_deref().unwrap_or(all)),
+            text(r.call.as_deref().unwrap_or(all)),
         ),
-        (
+        item(
             lang.pick("Period (mottagna)", "Period (received)"),
-            escape(&period),
+            ScopeValue::Text(period),
         ),
-        (lang.pick("Dimensioner", "Dimensions"), {
-            let mut s = escape(&dims);
-            if let Some(depth) = r.depth {
-                let _ = write!(
-                    s,
-                    " ({} {depth} {})",
-                    lang.pick("högst", "at most"),
-                    lang.pick("kombinerade", "combined")
-                );
-            }
-            s
-        }),
-        (lang.pick("Utveckling per", "Trend by"), grouping.to_owned()),
+        item(
+            lang.pick("Dimensioner", "Dimensions"),
+            ScopeValue::Text(format!("{dims}{depth}")),
+        ),
+        item(lang.pick("Utveckling per", "Trend by"), text(grouping)),
     ];
     if let Some(region) = &r.region {
-        items.push((
+        items.push(item(
             lang.pick("Basnivåernas region", "Region of the baselines"),
-            escape(region),
+            text(region),
         ));
     }
+    let ruleset = format!(
+        "{} {} {}",
+        report.ruleset.name,
+        lang.pick("version", "version"),
+        report.ruleset.version
+    );
     items.extend([
-        (
+        item(
             lang.pick("Gjord", "Made"),
-            format!(
+            ScopeValue::Text(format!(
                 "{} {} {}",
-                escape(&when(&report.created_at)),
+                when(&report.created_at),
                 lang.pick("av", "by"),
-                escape(&report.created_by)
-            ),
+                report.created_by
+            )),
         ),
-        (lang.pick("Data som lästs", "Data read"), escape(&data)),
-        (
+        item(
+            lang.pick("Data som lästs", "Data read"),
+            ScopeValue::Text(data),
+        ),
+        item(
             lang.pick("Innehållshash", "Content hash"),
-            format!("<code>{}</code>", escape(&d.content_hash)),
+            ScopeValue::Code(d.content_hash.clone()),
         ),
-        (
+        item(
             lang.pick("Regeluppsättning", "Rule set"),
-            format!(
-                "{} {} {}{}",
-                escape(&report.ruleset.name),
-                lang.pick("version", "version"),
-                escape(&report.ruleset.version),
-                report
-                    .ruleset
-                    .file_hash
-                    .as_deref()
-                    .map(|h| format!(" (<code>{}</code>)", escape(h)))
-                    .unwrap_or_default()
-            ),
+            match &report.ruleset.file_hash {
+                Some(hash) => ScopeValue::TextAndCode(ruleset, hash.clone()),
+                None => ScopeValue::Text(ruleset),
+            },
         ),
-        (
+        item(
             lang.pick("Gruppindelning", "Tagging definition"),
-            format!(
-                "{} (<code>{}</code>)",
-                escape(&report.tagging.name),
-                escape(&report.tagging.fingerprint)
+            ScopeValue::TextAndCode(
+                report.tagging.name.clone(),
+                report.tagging.fingerprint.clone(),
             ),
         ),
-        (
+        item(
             lang.pick("Rapport-id", "Report id"),
-            format!("<code>{}</code>", escape(&report.id)),
+            ScopeValue::Code(report.id.clone()),
         ),
-        (
+        item(
             lang.pick("Utvärdering", "Evaluation"),
-            format!("<code>{}</code>", escape(&report.evaluation_id)),
+            ScopeValue::Code(report.evaluation_id.clone()),
         ),
     ]);
-    let mut out = String::from("<dl class=\"scope\">\n");
-    for (k, v) in items {
-        let _ = writeln!(out, "<dt>{}</dt><dd>{v}</dd>", escape(k));
-    }
-    out.push_str("</dl>\n");
-    out
+    items
 }
 
-fn findings(lang: Language, report: &Report) -> String {
-    let mut out = format!(
-        "<section id=\"findings\">\n<h2>{}</h2>\n",
-        lang.pick("Fynd", "Findings")
-    );
+fn findings(lang: Language, report: &Report) -> Section {
+    let mut section = Section {
+        id: "findings".to_owned(),
+        heading: lang.pick("Fynd", "Findings").to_owned(),
+        ..Section::default()
+    };
     if report.findings.is_empty() {
-        let _ = writeln!(
-            out,
-            "<p>{}</p>",
+        section.intro = Some(
             lang.pick(
                 "Inga fynd bortom trösklarna.",
-                "No findings beyond the thresholds."
+                "No findings beyond the thresholds.",
             )
+            .to_owned(),
         );
-        out.push_str("</section>\n");
-        return out;
+        return section;
     }
-    let mut notes = Notes::new(lang, &report.protection, "findings");
-    let _ = writeln!(
-        out,
-        "<div class=\"scroll\"><table>\n<caption>{}</caption>\n<thead><tr>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th>\
-         </tr></thead>\n<tbody>",
-        lang.pick(
-            "Fynd i utvärderingen, allvarligast först",
-            "Findings of the evaluation, most serious first"
-        ),
-        lang.pick("Grupp", "Group"),
-        lang.pick("Nivå", "Level"),
-        lang.pick("Allvar", "Severity"),
-        lang.pick("Regel", "Rule"),
-        lang.pick("Förklaring", "Explanation"),
-        lang.pick(
-            "Fler beviljanden på lika villkor",
-            "More approvals on equal terms"
-        ),
-        lang.pick("Fler kronor på lika villkor", "More SEK on equal terms"),
-    );
-    for f in &report.findings {
-        out.push_str(&finding_row(lang, &mut notes, f));
-    }
-    out.push_str("</tbody>\n</table></div>\n");
-    out.push_str(&notes.render());
-    out.push_str("</section>\n");
-    out
+    let mut footnotes = Footnotes::new(lang, &report.protection);
+    section.tables.push(Table {
+        caption: lang
+            .pick(
+                "Fynd i utvärderingen, allvarligast först",
+                "Findings of the evaluation, most serious first",
+            )
+            .to_owned(),
+        columns: vec![
+            Column::text(lang.pick("Grupp", "Group")),
+            Column::text(lang.pick("Nivå", "Level")),
+            Column::text(lang.pick("Allvar", "Severity")),
+            Column::text(lang.pick("Regel", "Rule")),
+            Column::text(lang.pick("Förklaring", "Explanation")),
+            Column::number(lang.pick(
+                "Fler beviljanden på lika villkor",
+                "More approvals on equal terms",
+            )),
+            Column::number(lang.pick("Fler kronor på lika villkor", "More SEK on equal terms")),
+        ],
+        rows: report
+            .findings
+            .iter()
+            .map(|f| finding_row(lang, &mut footnotes, f))
+            .collect(),
+    });
+    section.footnotes = footnotes.finish();
+    section
 }
 
-fn finding_row(lang: Language, notes: &mut Notes, f: &ReportFinding) -> String {
-    let (symbol, level) = level_label(lang, f.level);
+fn finding_row(lang: Language, footnotes: &mut Footnotes, f: &ReportFinding) -> Row {
+    let (symbol, label) = level_label(lang, f.level);
     let explanation = match &f.explanation {
-        Some(text) => escape(text),
-        None => format!(
-            "<em>{}</em>",
-            lang.pick(
-                "Förklaringen utelämnas eftersom gruppens siffror är prickade.",
-                "The explanation is left out because the group's figures are suppressed."
-            )
-        ),
+        Some(text) => Cell::Text(text.clone()),
+        None => Cell::Emphasis(lang.pick(
+            "Förklaringen utelämnas eftersom gruppens siffror är prickade.",
+            "The explanation is left out because the group's figures are suppressed.",
+        )),
     };
-    format!(
-        "<tr class=\"{class}\"><th scope=\"row\">{label}</th>\
-         <td class=\"level\"><span aria-hidden=\"true\">{symbol}</span> {level}</td>\
-         <td>{severity}</td><td><code>{rule}</code></td><td>{explanation}</td>{approvals}{sek}</tr>\n",
-        class = level_class(f.level),
-        label = escape(&f.label),
-        severity = severity_label(lang, f.severity),
-        rule = escape(&f.rule),
-        approvals = notes.td(&f.approvals_gap, |v| explain::number(lang, v, 0)),
-        sek = notes.td(&f.sek_gap, |v| explain::sek(lang, v)),
-    )
+    Row {
+        class: Some(level_class(f.level)),
+        headers: vec![RowHeader::new(&f.label)],
+        cells: vec![
+            Cell::Level { symbol, label },
+            Cell::Text(severity_label(lang, f.severity).to_owned()),
+            Cell::Code(f.rule.clone()),
+            explanation,
+            footnotes.figure(&f.approvals_gap, |v| explain::number(lang, v, 0)),
+            footnotes.figure(&f.sek_gap, |v| explain::sek(lang, v)),
+        ],
+    }
 }
 
-fn th_cols(cols: &[&str]) -> String {
-    cols.iter()
-        .enumerate()
-        .map(|(i, c)| {
-            format!(
-                "<th scope=\"col\"{}>{}</th>",
-                if i == 0 { "" } else { " class=\"num\"" },
-                escape(c)
-            )
-        })
-        .collect()
+/// The rows of a group table, the total last.
+fn with_total(table: &GroupTable) -> impl Iterator<Item = (&GroupRow, bool)> {
+    table
+        .rows
+        .iter()
+        .map(|r| (r, false))
+        .chain(std::iter::once((&table.total, true)))
 }
 
 fn group_table(
@@ -527,97 +596,76 @@ fn group_table(
     protection: &Protection,
     number: usize,
     table: &GroupTable,
-) -> String {
+) -> Section {
     let id = format!("table-{number}");
-    let mut notes = Notes::new(lang, protection, &id);
+    let mut footnotes = Footnotes::new(lang, protection);
     let with_baseline = table.rows.iter().any(|r| r.baseline_share.is_some());
     let word = lang.pick("Tabell", "Table");
-    let mut out = format!(
-        "<section class=\"page wide\" id=\"{id}\">\n<h2>{word} {number}: {}</h2>\n<div class=\"charts\">\n",
-        escape(&table.title)
-    );
-    out.push_str(&svg::approval_rates(&format!("{id}-rates"), lang, table));
-    out.push_str(&svg::shares(&format!("{id}-shares"), lang, table));
-    out.push_str("</div>\n");
 
     // R1: representation and approvals.
-    let mut cols = vec![
+    let mut columns = vec![
         lang.pick("Grupp", "Group"),
         lang.pick("Ansökningar", "Applications"),
         lang.pick("Andel av sökande", "Share of applicants"),
     ];
     if with_baseline {
-        cols.push(lang.pick("Basnivå", "Baseline share"));
-        cols.push(lang.pick("Disparitetsindex", "Disparity index"));
+        columns.push(lang.pick("Basnivå", "Baseline share"));
+        columns.push(lang.pick("Disparitetsindex", "Disparity index"));
     }
-    cols.extend([
+    columns.extend([
         lang.pick("Beslutade", "Decided"),
         lang.pick("Beviljade", "Approved"),
         lang.pick("Andel beviljade", "Approval rate"),
         lang.pick("95 % intervall", "95% interval"),
         lang.pick("Kvot mot referens", "Ratio to reference"),
     ]);
-    let _ = writeln!(
-        out,
-        "<div class=\"scroll\"><table>\n<caption>{word} {number}a. {}: {}</caption>\n\
-         <thead><tr>{}</tr></thead>\n<tbody>",
-        lang.pick(
-            "R1 – representation och beviljanden",
-            "R1 – representation and approvals"
+    let r1 = Table {
+        caption: format!(
+            "{word} {number}a. {}: {}",
+            lang.pick(
+                "R1 – representation och beviljanden",
+                "R1 – representation and approvals"
+            ),
+            table.title
         ),
-        escape(&table.title),
-        th_cols(&cols)
-    );
-    for (row, total) in table
-        .rows
-        .iter()
-        .map(|r| (r, false))
-        .chain(std::iter::once((&table.total, true)))
-    {
-        out.push_str(&r1_row(lang, &mut notes, row, total, with_baseline));
-    }
-    out.push_str("</tbody>\n</table></div>\n");
+        columns: group_columns(&columns),
+        rows: with_total(table)
+            .map(|(row, total)| r1_row(lang, &mut footnotes, row, total, with_baseline))
+            .collect(),
+    };
 
     // R2: resources.
-    let cols = [
-        lang.pick("Grupp", "Group"),
-        lang.pick("Sökt belopp (kr)", "Applied for (SEK)"),
-        lang.pick("Beviljat belopp (kr)", "Granted (SEK)"),
-        lang.pick("Andel av beviljade ansökningar", "Share of approvals"),
-        lang.pick("Andel av beviljade kronor", "Share of granted SEK"),
-        lang.pick("Medelbidrag (kr)", "Mean grant (SEK)"),
-        lang.pick("Medianbidrag (kr)", "Median grant (SEK)"),
-    ];
-    let _ = writeln!(
-        out,
-        "<div class=\"scroll\"><table>\n<caption>{word} {number}b. {}: {}</caption>\n\
-         <thead><tr>{}</tr></thead>\n<tbody>",
-        lang.pick("R2 – resurser", "R2 – resources"),
-        escape(&table.title),
-        th_cols(&cols)
-    );
-    for (row, total) in table
-        .rows
-        .iter()
-        .map(|r| (r, false))
-        .chain(std::iter::once((&table.total, true)))
-    {
-        let pct = |v: f64| explain::percent(lang, v);
-        let kr = |v: f64| whole(lang, v);
-        let _ = writeln!(
-            out,
-            "<tr{}><th scope=\"row\">{}</th>{}{}{}{}{}{}</tr>",
-            if total { " class=\"total\"" } else { "" },
-            escape(&row.label),
-            notes.td(&row.amount_applied, kr),
-            notes.td(&row.amount_granted, kr),
-            notes.td(&row.share_of_approvals, pct),
-            notes.td(&row.share_of_granted, pct),
-            notes.td(&row.mean_grant, kr),
-            notes.td(&row.median_grant, kr),
-        );
-    }
-    out.push_str("</tbody>\n</table></div>\n");
+    let pct = |v: f64| explain::percent(lang, v);
+    let kr = |v: f64| whole(lang, v);
+    let r2 = Table {
+        caption: format!(
+            "{word} {number}b. {}: {}",
+            lang.pick("R2 – resurser", "R2 – resources"),
+            table.title
+        ),
+        columns: group_columns(&[
+            lang.pick("Grupp", "Group"),
+            lang.pick("Sökt belopp (kr)", "Applied for (SEK)"),
+            lang.pick("Beviljat belopp (kr)", "Granted (SEK)"),
+            lang.pick("Andel av beviljade ansökningar", "Share of approvals"),
+            lang.pick("Andel av beviljade kronor", "Share of granted SEK"),
+            lang.pick("Medelbidrag (kr)", "Mean grant (SEK)"),
+            lang.pick("Medianbidrag (kr)", "Median grant (SEK)"),
+        ]),
+        rows: with_total(table)
+            .map(|(row, total)| {
+                let cells = vec![
+                    footnotes.figure(&row.amount_applied, kr),
+                    footnotes.figure(&row.amount_granted, kr),
+                    footnotes.figure(&row.share_of_approvals, pct),
+                    footnotes.figure(&row.share_of_granted, pct),
+                    footnotes.figure(&row.mean_grant, kr),
+                    footnotes.figure(&row.median_grant, kr),
+                ];
+                Row::labelled(&row.label, total, cells)
+            })
+            .collect(),
+    };
 
     let mut references: Vec<&str> = Vec::new();
     for r in &table.rows {
@@ -627,82 +675,80 @@ fn group_table(
             references.push(reference);
         }
     }
+    let mut explanations = Vec::new();
     if !references.is_empty() {
-        let _ = writeln!(
-            out,
-            "<p class=\"note\">{} {}.</p>",
+        explanations.push(format!(
+            "{} {}.",
             lang.pick(
                 "Kvot mot referens: gruppens andel beviljade delad med referensgruppens, som är",
                 "Ratio to reference: the group's approval rate over that of the reference group, which is"
             ),
-            escape(&references.join(", "))
-        );
+            references.join(", ")
+        ));
     }
     if with_baseline {
-        let _ = writeln!(
-            out,
-            "<p class=\"note\">{}</p>",
-            lang.pick(
-                "Basnivå: gruppens andel av dem som kunde ha sökt. Disparitetsindex: 100 × andel av sökande / basnivå (100 = som i basen).",
-                "Baseline share: the group's share of those who could have applied. Disparity index: 100 × share of applicants / baseline share (100 = as in the baseline)."
-            )
-        );
+        explanations.push(lang.pick(
+            "Basnivå: gruppens andel av dem som kunde ha sökt. Disparitetsindex: 100 × andel av sökande / basnivå (100 = som i basen).",
+            "Baseline share: the group's share of those who could have applied. Disparity index: 100 × share of applicants / baseline share (100 = as in the baseline)."
+        ).to_owned());
     }
-    out.push_str(&key(lang));
-    out.push_str(&notes.render());
-    out.push_str("</section>\n");
-    out
+    Section {
+        class: Some("page wide"),
+        heading: format!("{word} {number}: {}", table.title),
+        charts: vec![
+            charts::approval_rates(&format!("{id}-rates"), lang, table),
+            charts::shares(&format!("{id}-shares"), lang, table),
+        ],
+        tables: vec![r1, r2],
+        explanations,
+        key: Some(key(lang)),
+        footnotes: footnotes.finish(),
+        id,
+        ..Section::default()
+    }
 }
 
 fn r1_row(
     lang: Language,
-    notes: &mut Notes,
+    footnotes: &mut Footnotes,
     row: &GroupRow,
     total: bool,
     with_baseline: bool,
-) -> String {
+) -> Row {
     let count = |v: f64| whole(lang, v);
     let pct = |v: f64| explain::percent(lang, v);
-    let mut out = format!(
-        "<tr{}><th scope=\"row\">{}</th>",
-        if total { " class=\"total\"" } else { "" },
-        escape(&row.label)
-    );
-    out.push_str(&notes.td(&row.applications, count));
-    out.push_str(&notes.td(&row.share_of_applicants, pct));
     // What does not apply to the total is left empty.
     let applies = |f: &Figure| !total || f.value.is_some() || f.is_suppressed();
+    let mut cells = vec![
+        footnotes.figure(&row.applications, count),
+        footnotes.figure(&row.share_of_applicants, pct),
+    ];
     if with_baseline {
-        match row.baseline_share {
-            Some(b) if b.is_finite() => {
-                let _ = write!(out, "<td class=\"num\">{}</td>", escape(&pct(b)));
-            }
-            _ if total => out.push_str("<td class=\"num\"></td>"),
-            _ => {
-                let _ = write!(
-                    out,
-                    "<td class=\"num\"><abbr class=\"na\" title=\"{}\">..</abbr></td>",
-                    lang.pick("Ingen basnivå för gruppen", "No baseline for the group")
-                );
-            }
-        }
-        if applies(&row.disparity_index) {
-            out.push_str(&notes.td(&row.disparity_index, |v| explain::number(lang, v, 0)));
+        cells.push(Cell::Figure(match row.baseline_share {
+            Some(b) if b.is_finite() => Value::Shown(pct(b)),
+            _ if total => Value::Empty,
+            _ => Value::NotComputable(
+                lang.pick("Ingen basnivå för gruppen", "No baseline for the group"),
+            ),
+        }));
+        cells.push(if applies(&row.disparity_index) {
+            footnotes.figure(&row.disparity_index, |v| explain::number(lang, v, 0))
         } else {
-            out.push_str("<td class=\"num\"></td>");
-        }
+            Cell::Figure(Value::Empty)
+        });
     }
-    out.push_str(&notes.td(&row.decided, count));
-    out.push_str(&notes.td(&row.approved, count));
-    out.push_str(&notes.td(&row.approval_rate, pct));
-    out.push_str(&notes.interval(&row.approval_rate));
-    if applies(&row.approval_ratio) {
-        out.push_str(&notes.td(&row.approval_ratio, |v| explain::number(lang, v, 2)));
+    cells.extend([
+        footnotes.figure(&row.decided, count),
+        footnotes.figure(&row.approved, count),
+        footnotes.figure(&row.approval_rate, pct),
+        footnotes.interval(&row.approval_rate),
+    ]);
+    cells.push(if applies(&row.approval_ratio) {
+        footnotes.figure(&row.approval_ratio, |v| explain::number(lang, v, 2))
     } else {
-        out.push_str("<td class=\"num\"></td>");
-    }
-    out.push_str("</tr>\n");
-    out
+        Cell::Figure(Value::Empty)
+    });
+    Row::labelled(&row.label, total, cells)
 }
 
 /// The lines of a trend: the total first, then each group in order of first appearance.
@@ -717,231 +763,238 @@ fn trend_lines(table: &TrendTable) -> Vec<(&[GroupValue], &str)> {
     lines
 }
 
-fn trend(lang: Language, report: &Report, number: usize, table: &TrendTable) -> String {
+fn trend(lang: Language, report: &Report, number: usize, table: &TrendTable) -> Section {
     let id = format!("trend-{number}");
-    let mut notes = Notes::new(lang, &report.protection, &id);
+    let mut footnotes = Footnotes::new(lang, &report.protection);
     let per = match report.request.period {
         Period::HalfYear => lang.pick("halvår", "half-year"),
         Period::Year => lang.pick("år", "year"),
     };
-    let mut out = format!(
-        "<section class=\"page wide\" id=\"{id}\">\n<h2>{} {per}: {}</h2>\n<div class=\"charts\">\n",
-        lang.pick("Utveckling per", "Trend by"),
-        escape(&table.title)
-    );
-    out.push_str(&svg::trend(&id, lang, table));
-    out.push_str("</div>\n");
     let word = lang.pick("Tabell", "Table");
+    let count = |v: f64| whole(lang, v);
+    let pct = |v: f64| explain::percent(lang, v);
 
     // The chart's figures: approval rate per line and period.
-    let mut head = format!("<th scope=\"col\">{}</th>", lang.pick("Grupp", "Group"));
-    for p in &table.periods {
-        let _ = write!(head, "<th scope=\"col\" class=\"num\">{}</th>", escape(p));
-    }
-    let _ = writeln!(
-        out,
-        "<div class=\"scroll\"><table>\n<caption>{word} T{number}a. {}: {}</caption>\n\
-         <thead><tr>{head}</tr></thead>\n<tbody>",
-        lang.pick("Andel beviljade per period", "Approval rate per period"),
-        escape(&table.title)
-    );
-    for (group, label) in trend_lines(table) {
-        let _ = write!(
-            out,
-            "<tr{}><th scope=\"row\">{}</th>",
-            if group.is_empty() {
-                " class=\"total\""
-            } else {
-                ""
-            },
-            escape(label)
-        );
-        for p in &table.periods {
-            match table
-                .rows
-                .iter()
-                .find(|r| r.period == *p && r.group.as_slice() == group)
-            {
-                Some(r) => out.push_str(&notes.td(&r.approval_rate, |v| explain::percent(lang, v))),
-                None => {
-                    let _ = write!(out, "<td class=\"num\">{}</td>", notes.not_computable());
-                }
-            }
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</tbody>\n</table></div>\n");
+    let mut columns = vec![Column::text(lang.pick("Grupp", "Group"))];
+    columns.extend(table.periods.iter().map(|p| Column::number(p)));
+    let rates = Table {
+        caption: format!(
+            "{word} T{number}a. {}: {}",
+            lang.pick("Andel beviljade per period", "Approval rate per period"),
+            table.title
+        ),
+        columns,
+        rows: trend_lines(table)
+            .into_iter()
+            .map(|(group, label)| {
+                let cells = table
+                    .periods
+                    .iter()
+                    .map(|p| {
+                        match table
+                            .rows
+                            .iter()
+                            .find(|r| r.period == *p && r.group.as_slice() == group)
+                        {
+                            Some(r) => footnotes.figure(&r.approval_rate, pct),
+                            None => Cell::Figure(footnotes.not_computable()),
+                        }
+                    })
+                    .collect();
+                Row::labelled(label, group.is_empty(), cells)
+            })
+            .collect(),
+    };
 
     // Every figure per period and group.
-    let cols = [
-        lang.pick("Period", "Period"),
-        lang.pick("Grupp", "Group"),
-        lang.pick("Ansökningar", "Applications"),
-        lang.pick("Beslutade", "Decided"),
-        lang.pick("Beviljade", "Approved"),
-        lang.pick("Andel beviljade", "Approval rate"),
-        lang.pick("95 % intervall", "95% interval"),
-        lang.pick("Beviljat belopp (kr)", "Granted (SEK)"),
-        lang.pick("Andel av beviljade kronor", "Share of granted SEK"),
+    let mut columns = vec![
+        Column::text(lang.pick("Period", "Period")),
+        Column::text(lang.pick("Grupp", "Group")),
     ];
-    let head: String = cols
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            format!(
-                "<th scope=\"col\"{}>{}</th>",
-                if i < 2 { "" } else { " class=\"num\"" },
-                escape(c)
-            )
-        })
-        .collect();
-    let _ = writeln!(
-        out,
-        "<div class=\"scroll\"><table>\n<caption>{word} T{number}b. {}: {}</caption>\n\
-         <thead><tr>{head}</tr></thead>\n<tbody>",
-        lang.pick(
-            "Siffror per period och grupp",
-            "Figures per period and group"
-        ),
-        escape(&table.title)
+    columns.extend(
+        [
+            lang.pick("Ansökningar", "Applications"),
+            lang.pick("Beslutade", "Decided"),
+            lang.pick("Beviljade", "Approved"),
+            lang.pick("Andel beviljade", "Approval rate"),
+            lang.pick("95 % intervall", "95% interval"),
+            lang.pick("Beviljat belopp (kr)", "Granted (SEK)"),
+            lang.pick("Andel av beviljade kronor", "Share of granted SEK"),
+        ]
+        .map(Column::number),
     );
-    for r in &table.rows {
-        let count = |v: f64| whole(lang, v);
-        let pct = |v: f64| explain::percent(lang, v);
-        let _ = writeln!(
-            out,
-            "<tr{}><th scope=\"row\" class=\"nowrap\">{}</th><th scope=\"row\">{}</th>{}{}{}{}{}{}{}</tr>",
-            if r.group.is_empty() {
-                " class=\"total\""
-            } else {
-                ""
-            },
-            escape(&r.period),
-            escape(&r.label),
-            notes.td(&r.applications, count),
-            notes.td(&r.decided, count),
-            notes.td(&r.approved, count),
-            notes.td(&r.approval_rate, pct),
-            notes.interval(&r.approval_rate),
-            notes.td(&r.amount_granted, count),
-            notes.td(&r.share_of_granted, pct),
-        );
+    let figures = Table {
+        caption: format!(
+            "{word} T{number}b. {}: {}",
+            lang.pick(
+                "Siffror per period och grupp",
+                "Figures per period and group"
+            ),
+            table.title
+        ),
+        columns,
+        rows: table
+            .rows
+            .iter()
+            .map(|r| Row {
+                class: r.group.is_empty().then_some("total"),
+                headers: vec![
+                    RowHeader {
+                        text: r.period.clone(),
+                        nowrap: true,
+                    },
+                    RowHeader::new(&r.label),
+                ],
+                cells: vec![
+                    footnotes.figure(&r.applications, count),
+                    footnotes.figure(&r.decided, count),
+                    footnotes.figure(&r.approved, count),
+                    footnotes.figure(&r.approval_rate, pct),
+                    footnotes.interval(&r.approval_rate),
+                    footnotes.figure(&r.amount_granted, count),
+                    footnotes.figure(&r.share_of_granted, pct),
+                ],
+            })
+            .collect(),
+    };
+    Section {
+        class: Some("page wide"),
+        heading: format!(
+            "{} {per}: {}",
+            lang.pick("Utveckling per", "Trend by"),
+            table.title
+        ),
+        charts: vec![charts::trend(&id, lang, table)],
+        tables: vec![rates, figures],
+        key: Some(key(lang)),
+        footnotes: footnotes.finish(),
+        id,
+        ..Section::default()
     }
-    out.push_str("</tbody>\n</table></div>\n");
-    out.push_str(&key(lang));
-    out.push_str(&notes.render());
-    out.push_str("</section>\n");
-    out
 }
 
-fn unknowns(lang: Language, report: &Report) -> String {
-    let mut out = format!(
-        "<section class=\"page\" id=\"unknowns\">\n<h2>{}</h2>\n",
-        lang.pick(
-            "Ansökningar utan känd grupp",
-            "Applications without a known group"
-        )
-    );
+fn unknowns(lang: Language, report: &Report) -> Section {
+    let mut section = Section {
+        id: "unknowns".to_owned(),
+        class: Some("page"),
+        heading: lang
+            .pick(
+                "Ansökningar utan känd grupp",
+                "Applications without a known group",
+            )
+            .to_owned(),
+        ..Section::default()
+    };
     if report.unknowns.is_empty() {
-        let _ = writeln!(
-            out,
-            "<p>{}</p>\n</section>",
+        section.intro = Some(
             lang.pick(
                 "Inga uppgifter om okända grupper.",
-                "Nothing reported on unknown groups."
+                "Nothing reported on unknown groups.",
             )
+            .to_owned(),
         );
-        return out;
+        return section;
     }
-    let mut notes = Notes::new(lang, &report.protection, "unknowns");
-    let _ = writeln!(
-        out,
-        "<p>{}</p>\n<div class=\"scroll\"><table>\n<caption>{}</caption>\n<thead><tr>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th>\
-         </tr></thead>\n<tbody>",
-        lang.pick(
-            "Ansökningar som inte kunde föras till en grupp i en dimension, och varför. Skäl som är för ovanliga för att visas ingår i övriga skäl.",
-            "Applications that could not be placed in a group of a dimension, and why. Reasons too rare to show are counted under other reasons."
-        ),
-        lang.pick("Okänd grupp per dimension och skäl", "Unknown group by dimension and reason"),
-        lang.pick("Dimension", "Dimension"),
-        lang.pick("Skäl", "Reason"),
-        lang.pick("Ansökningar", "Applications"),
-    );
+    section.intro = Some(lang.pick(
+        "Ansökningar som inte kunde föras till en grupp i en dimension, och varför. Skäl som är för ovanliga för att visas ingår i övriga skäl.",
+        "Applications that could not be placed in a group of a dimension, and why. Reasons too rare to show are counted under other reasons."
+    ).to_owned());
+    let mut footnotes = Footnotes::new(lang, &report.protection);
+    let count = |v: f64| whole(lang, v);
+    let mut rows = Vec::new();
     for u in &report.unknowns {
-        let dim = escape(labels::dimension(lang, u.dimension));
-        let _ = writeln!(
-            out,
-            "<tr class=\"total\"><th scope=\"row\">{dim}</th><td>{}</td>{}</tr>",
-            lang.pick("samtliga skäl", "all reasons"),
-            notes.td(&u.applications, |v| whole(lang, v))
-        );
+        let dimension = labels::dimension(lang, u.dimension);
+        rows.push(Row::labelled(
+            dimension,
+            true,
+            vec![
+                Cell::Text(lang.pick("samtliga skäl", "all reasons").to_owned()),
+                footnotes.figure(&u.applications, count),
+            ],
+        ));
         for (why, f) in &u.reasons {
-            let _ = writeln!(
-                out,
-                "<tr><th scope=\"row\">{dim}</th><td>{}</td>{}</tr>",
-                escape(why),
-                notes.td(f, |v| whole(lang, v))
-            );
+            rows.push(Row::labelled(
+                dimension,
+                false,
+                vec![Cell::Text(why.clone()), footnotes.figure(f, count)],
+            ));
         }
     }
-    out.push_str("</tbody>\n</table></div>\n");
-    out.push_str(&key(lang));
-    out.push_str(&notes.render());
-    out.push_str("</section>\n");
-    out
+    section.tables.push(Table {
+        caption: lang
+            .pick(
+                "Okänd grupp per dimension och skäl",
+                "Unknown group by dimension and reason",
+            )
+            .to_owned(),
+        columns: vec![
+            Column::text(lang.pick("Dimension", "Dimension")),
+            Column::text(lang.pick("Skäl", "Reason")),
+            Column::number(lang.pick("Ansökningar", "Applications")),
+        ],
+        rows,
+    });
+    section.key = Some(key(lang));
+    section.footnotes = footnotes.finish();
+    section
 }
 
-fn overrides(lang: Language, report: &Report) -> String {
-    let mut out = format!(
-        "<section id=\"overrides\">\n<h2>{}</h2>\n",
-        lang.pick(
-            "Utlysningar publicerade trots underkänd kontroll",
-            "Calls published although their check failed"
-        )
-    );
+fn overrides(lang: Language, report: &Report) -> Section {
+    let mut section = Section {
+        id: "overrides".to_owned(),
+        heading: lang
+            .pick(
+                "Utlysningar publicerade trots underkänd kontroll",
+                "Calls published although their check failed",
+            )
+            .to_owned(),
+        ..Section::default()
+    };
     if report.overrides.is_empty() {
-        let _ = writeln!(
-            out,
-            "<p>{}</p>\n</section>",
+        section.intro = Some(
             lang.pick(
                 "Inga undantag har gjorts för utlysningarna i rapporten.",
-                "No overrides were recorded for the calls of the report."
+                "No overrides were recorded for the calls of the report.",
             )
+            .to_owned(),
         );
-        return out;
+        return section;
     }
-    let _ = writeln!(
-        out,
-        "<div class=\"scroll\"><table>\n<caption>{}</caption>\n<thead><tr>\
-         <th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>",
-        lang.pick(
-            "Undantag från utlysningskontrollen",
-            "Overrides of the call check"
-        ),
-        lang.pick("Utlysning", "Call"),
-        lang.pick("Version", "Version"),
-        lang.pick("Skäl", "Reason"),
-        lang.pick("När", "When"),
-        lang.pick("Av", "By"),
-    );
-    for o in &report.overrides {
-        let _ = writeln!(
-            out,
-            "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&o.call),
-            o.call_version,
-            escape(&o.reason),
-            escape(&when(&o.created_at)),
-            escape(&o.created_by),
-        );
-    }
-    out.push_str("</tbody>\n</table></div>\n</section>\n");
-    out
+    section.tables.push(Table {
+        caption: lang
+            .pick(
+                "Undantag från utlysningskontrollen",
+                "Overrides of the call check",
+            )
+            .to_owned(),
+        columns: vec![
+            Column::text(lang.pick("Utlysning", "Call")),
+            Column::number(lang.pick("Version", "Version")),
+            Column::text(lang.pick("Skäl", "Reason")),
+            Column::text(lang.pick("När", "When")),
+            Column::text(lang.pick("Av", "By")),
+        ],
+        rows: report
+            .overrides
+            .iter()
+            .map(|o| {
+                Row::labelled(
+                    &o.call,
+                    false,
+                    vec![
+                        Cell::Figure(Value::Shown(o.call_version.to_string())),
+                        Cell::Text(o.reason.clone()),
+                        Cell::Text(when(&o.created_at)),
+                        Cell::Text(o.created_by.clone()),
+                    ],
+                )
+            })
+            .collect(),
+    });
+    section
 }
 
-fn protection(lang: Language, p: &Protection) -> String {
+fn protection(lang: Language, p: &Protection) -> Section {
     let counts = if p.min_cell >= 2 {
         match lang {
             Language::Sv => format!(
@@ -982,11 +1035,14 @@ fn protection(lang: Language, p: &Protection) -> String {
             complementary = p.complementary,
         ),
     };
-    format!(
-        "<section id=\"protection\">\n<h2>{}</h2>\n<p>{}</p>\n</section>\n",
-        lang.pick("Hur siffrorna skyddas", "How figures were protected"),
-        escape(&text)
-    )
+    Section {
+        id: "protection".to_owned(),
+        heading: lang
+            .pick("Hur siffrorna skyddas", "How figures were protected")
+            .to_owned(),
+        intro: Some(text),
+        ..Section::default()
+    }
 }
 
 #[cfg(test)]
@@ -1314,8 +1370,8 @@ pub(crate) mod tests {
         ] {
             assert!(!page.contains(raw), "{raw} unescaped");
         }
-        assert!(page.contains("A &amp; B Ltd &lt;b&gt;&quot;quoted&quot;&lt;/b&gt;"));
-        assert!(page.contains("Budget &lt;urgent&gt; &amp; &quot;approved&quot;"));
+        assert!(page.contains("A &#38; B Ltd &#60;b&#62;&#34;quoted&#34;&#60;/b&#62;"));
+        assert!(page.contains("Budget &#60;urgent&#62; &#38; &#34;approved&#34;"));
     }
 
     #[test]

@@ -8,8 +8,8 @@
 //! * [`html`], [`csv`]: the report for people and for spreadsheets.
 
 pub mod build;
+pub(crate) mod charts;
 pub mod csv;
 pub mod html;
 pub mod model;
 pub mod suppress;
-pub(crate) mod svg;
