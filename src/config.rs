@@ -181,14 +181,6 @@ fn bands(raw: &[[u32; 2]], name: &str) -> Result<Vec<Band>, String> {
     Ok(bands)
 }
 
-// Kept until every caller calls `TaggingSettings::scheme` (lead removes at merge): the domain
-// no longer knows the settings, and this inherent impl lives here so that it does not.
-impl TaggingScheme {
-    pub fn from_settings(settings: &TaggingSettings) -> Result<Self, String> {
-        settings.scheme()
-    }
-}
-
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSettings {

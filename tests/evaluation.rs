@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use equal_terms::analysis::baselines::Baselines;
 use equal_terms::analysis::cells::CellStats;
 use equal_terms::analysis::engine::{self, Detail, EvaluationOptions, Outcome, ReferenceChoice};
+use equal_terms::analysis::findings::Finding;
 use equal_terms::analysis::groups::CellSet;
 use equal_terms::analysis::rules::RuleSet;
 use equal_terms::config::TaggingSettings;
@@ -20,14 +21,15 @@ fn ruleset() -> RuleSet {
 }
 
 fn scheme() -> TaggingScheme {
-    TaggingScheme::from_settings(&TaggingSettings {
+    TaggingSettings {
         gender_definition: "leader".into(),
         background_definition: "leader".into(),
         ownership_majority: 0.5,
         mixed_band: [0.4, 0.6],
         age_bands: vec![[18, 30], [31, 49], [50, 64], [65, 0]],
         size_bands: vec![[0, 0], [1, 9], [10, 49], [50, 249], [250, 0]],
-    })
+    }
+    .scheme()
     .unwrap()
 }
 
@@ -100,7 +102,7 @@ fn group_of<'a>(
     outcome: &'a Outcome,
     rule: &str,
     values: &[(Dimension, &str)],
-) -> Option<&'a engine::Finding> {
+) -> Option<&'a Finding> {
     outcome.findings.iter().find(|f| {
         f.rule == rule
             && f.group.len() == values.len()
@@ -292,7 +294,7 @@ fn the_same_cells_give_the_same_json() {
 #[test]
 fn the_funding_share_is_also_judged_against_the_baseline() {
     use equal_terms::analysis::baselines::BaselineShare;
-    use equal_terms::analysis::engine::{Against, Level};
+    use equal_terms::analysis::findings::{Against, Level};
     let stats = |judged: i64, approved: i64| CellStats {
         applications: judged,
         judged,

@@ -20,9 +20,7 @@ use crate::domain::tagging::Dimension;
 use crate::locale::Language;
 use crate::stats::{self, Alternative, Interval, cmh, ranks, ratio};
 
-// Re-exported until every caller imports analysis::findings (lead removes at merge). The engine
-// uses every one of these itself, so at merge this becomes a private `use`.
-pub use super::findings::{
+use super::findings::{
     Against, Comparison, Figures, Finding, GroupValue, Level, Method, ResourceGap,
 };
 

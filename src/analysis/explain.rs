@@ -6,9 +6,7 @@ use super::labels;
 use super::rules::{Metric, Rule};
 use crate::locale::Language;
 
-// Re-exported until every caller imports crate::locale (lead removes at merge). The
-// explanations use all but `whole` themselves, so at merge those become a private `use`.
-pub use crate::locale::{number, percent, sek, whole};
+use crate::locale::{number, percent, sek};
 
 fn p_value(lang: Language, p: f64) -> String {
     if p < 0.001 {

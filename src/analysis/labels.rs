@@ -3,9 +3,7 @@
 use crate::domain::geography::{county_name, municipality_name};
 use crate::domain::tagging::{Dimension, UNKNOWN};
 
-// Re-exported until every caller imports crate::locale (lead removes at merge). The labels use
-// it themselves, so at merge this becomes a private `use`.
-pub use crate::locale::Language;
+use crate::locale::Language;
 
 /// The name of a dimension.
 pub fn dimension(lang: Language, d: Dimension) -> &'static str {

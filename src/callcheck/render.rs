@@ -9,8 +9,8 @@ use askama::Template;
 
 use super::checks::{CheckReport, Verdict};
 use super::design::CallText;
-use super::text::wording::{self, Coding, Lang, WordLists};
-use crate::analysis::labels::Language;
+use super::text::wording::{self, Coding, WordLists};
+use crate::locale::Language;
 
 fn verdict_label(lang: Language, verdict: Verdict) -> &'static str {
     match verdict {
@@ -118,7 +118,7 @@ enum Piece<'a> {
 fn marked_texts(report_lang: Language, text: &CallText) -> Vec<MarkedText<'_>> {
     let lists = WordLists::bundled();
     let mut out = Vec::new();
-    for (lang, body) in [(Lang::Sv, &text.sv), (Lang::En, &text.en)] {
+    for (lang, body) in [(Language::Sv, &text.sv), (Language::En, &text.en)] {
         let Some(body) = body.as_deref().filter(|t| !t.trim().is_empty()) else {
             continue;
         };

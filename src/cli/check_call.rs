@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use crate::analysis::labels::Language;
 use crate::callcheck::checks::{self, CheckInputs, CheckReport};
 use crate::callcheck::design::DraftFile;
 use crate::callcheck::eligibility::{Population, PopulationUpload};
 use crate::callcheck::render;
 use crate::config::Settings;
 use crate::domain::validation::Errors;
+use crate::locale::Language;
 use crate::services::callchecks::CallChecker;
 use crate::services::evaluations::Evaluator;
 use crate::storage::{Database, orgs};

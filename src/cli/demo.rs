@@ -13,7 +13,6 @@ use crate::callcheck::design::DraftFile;
 use crate::callcheck::eligibility::PopulationUpload;
 use crate::config::Settings;
 use crate::domain::applicant::{Pseudonymiser, Sex};
-use crate::domain::tagging::TaggingScheme;
 use crate::http::auth::{Authenticator, Role};
 use crate::ingest::{ImportFormat, Importer};
 use crate::startup::Application;
@@ -88,8 +87,7 @@ fn ensure_catalogue(
     let org = match orgs::find_by_code(&mut conn, DEMO_ORG)? {
         Some(org) => org,
         None => {
-            let scheme =
-                TaggingScheme::from_settings(&settings.tagging).map_err(anyhow::Error::msg)?;
+            let scheme = settings.tagging.scheme().map_err(anyhow::Error::msg)?;
             orgs::create(
                 &mut conn,
                 DEMO_ORG,

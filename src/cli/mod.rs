@@ -12,8 +12,9 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::domain::tagging::{GenderDefinition, TaggingScheme};
+use crate::domain::tagging::GenderDefinition;
 use crate::http::auth::{Authenticator, Role};
+use crate::locale::Language;
 use crate::services::ServiceError;
 use crate::services::evaluations::{EvaluationRequest, Evaluator};
 use crate::services::retag;
@@ -219,12 +220,8 @@ fn bind_override(bind: Option<String>) -> figment::Figment {
     }
 }
 
-fn language(code: &str) -> anyhow::Result<crate::analysis::labels::Language> {
-    match code {
-        "sv" => Ok(crate::analysis::labels::Language::Sv),
-        "en" => Ok(crate::analysis::labels::Language::En),
-        other => bail!("--lang {other:?}: sv or en"),
-    }
+fn language(code: &str) -> anyhow::Result<Language> {
+    Language::from_code(code).ok_or_else(|| anyhow::anyhow!("--lang {code:?}: sv or en"))
 }
 
 fn dimensions_of(codes: &[String]) -> anyhow::Result<Vec<crate::domain::tagging::Dimension>> {
@@ -275,8 +272,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|_| anyhow::anyhow!("the code must be 1-64 letters, digits or . _ : -"))?;
             let db = Database::connect(&settings.database)?;
             db.migrate()?;
-            let scheme =
-                TaggingScheme::from_settings(&settings.tagging).map_err(anyhow::Error::msg)?;
+            let scheme = settings.tagging.scheme().map_err(anyhow::Error::msg)?;
             let org = orgs::create(&mut *db.conn()?, &code, &name, &scheme)?;
             println!(
                 "organisation {} created (tagging: {})",

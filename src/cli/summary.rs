@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::analysis::engine::Level;
+use crate::analysis::findings::Level;
 use crate::services::evaluations::Evaluation;
 
 /// What an evaluation found: the flags in full, the rest counted.

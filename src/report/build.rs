@@ -12,14 +12,14 @@ use sha2::{Digest, Sha256};
 use super::model::*;
 use super::suppress::{Grid, Suppression};
 use crate::analysis::baselines::BaselineShare;
-use crate::analysis::engine::{Finding, GroupValue, Level};
-use crate::analysis::explain;
-use crate::analysis::labels::{self, Language};
+use crate::analysis::findings::{Finding, GroupValue, Level};
+use crate::analysis::labels;
 use crate::analysis::provenance::{RuleSetRef, TaggingRef};
 use crate::analysis::tagged::TaggedRow;
 use crate::config::ReportSettings;
 use crate::domain::application::Outcome;
 use crate::domain::tagging::{Dimension, UNKNOWN};
+use crate::locale::{self, Language};
 
 /// Sums of one group (or one group in one period).
 #[derive(Debug, Clone, Default)]
@@ -848,7 +848,7 @@ impl Viewer<'_> {
 }
 
 fn report_findings(
-    findings: &[crate::analysis::engine::Finding],
+    findings: &[crate::analysis::findings::Finding],
     shown: &BTreeMap<Vec<GroupValue>, bool>,
 ) -> Vec<ReportFinding> {
     let mut out: Vec<ReportFinding> = findings
@@ -892,7 +892,7 @@ fn summary(lang: Language, total: &GroupRow, findings: &[ReportFinding]) -> Vec<
         None => lang.pick("(prickat)", "(suppressed)").to_owned(),
     };
     let sek = match total.amount_granted.value {
-        Some(v) => explain::sek(lang, v),
+        Some(v) => locale::sek(lang, v),
         None => lang
             .pick("(prickat belopp)", "(suppressed amount)")
             .to_owned(),

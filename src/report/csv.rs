@@ -401,7 +401,7 @@ pub fn render(report: &Report, options: CsvOptions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::engine::Level;
+    use crate::analysis::findings::Level;
     use crate::analysis::rules::Severity;
     use crate::report::html::tests::{NASTY, sample};
     use crate::report::model::Period;

@@ -20,11 +20,12 @@ use super::model::{
     Figure, GroupRow, GroupTable, Period, Protection, Report, ReportFinding, TrendTable,
 };
 use super::suppress::Suppression;
-use crate::analysis::engine::{GroupValue, Level};
-use crate::analysis::explain::{self, whole};
-use crate::analysis::labels::{self, Language};
+use crate::analysis::findings::{GroupValue, Level};
+use crate::analysis::labels;
 use crate::analysis::rules::Severity;
 use crate::domain::tagging::Dimension;
+use crate::locale::whole;
+use crate::locale::{self, Language};
 
 /// Why a figure is suppressed, as a sentence starting with "Suppressed" ("Prickad").
 pub(crate) fn reason(lang: Language, why: Suppression, protection: &Protection) -> String {
@@ -39,11 +40,11 @@ pub(crate) fn reason(lang: Language, why: Suppression, protection: &Protection) 
         ),
         (Suppression::Dominance, Language::Sv) => format!(
             "Prickad: de två största beloppen står för mer än {} av summan.",
-            explain::percent(lang, protection.dominance_share)
+            locale::percent(lang, protection.dominance_share)
         ),
         (Suppression::Dominance, Language::En) => format!(
             "Suppressed: the two largest amounts make up more than {} of the sum.",
-            explain::percent(lang, protection.dominance_share)
+            locale::percent(lang, protection.dominance_share)
         ),
         (Suppression::Complementary, Language::Sv) => {
             "Prickad (sekundärt): annars skulle en prickad siffra kunna räknas fram ur de övriga."
@@ -315,8 +316,8 @@ impl<'a> Footnotes<'a> {
             match (f.value, f.lower, f.upper) {
                 (Some(_), Some(lo), Some(hi)) => Value::Shown(format!(
                     "{}–{}",
-                    explain::number(self.lang, lo * 100.0, 1),
-                    explain::percent(self.lang, hi)
+                    locale::number(self.lang, lo * 100.0, 1),
+                    locale::percent(self.lang, hi)
                 )),
                 _ => self.not_computable(),
             }
@@ -576,8 +577,8 @@ fn finding_row(lang: Language, footnotes: &mut Footnotes, f: &ReportFinding) -> 
             Cell::Text(severity_label(lang, f.severity).to_owned()),
             Cell::Code(f.rule.clone()),
             explanation,
-            footnotes.figure(&f.approvals_gap, |v| explain::number(lang, v, 0)),
-            footnotes.figure(&f.sek_gap, |v| explain::sek(lang, v)),
+            footnotes.figure(&f.approvals_gap, |v| locale::number(lang, v, 0)),
+            footnotes.figure(&f.sek_gap, |v| locale::sek(lang, v)),
         ],
     }
 }
@@ -635,7 +636,7 @@ fn group_table(
     };
 
     // R2: resources.
-    let pct = |v: f64| explain::percent(lang, v);
+    let pct = |v: f64| locale::percent(lang, v);
     let kr = |v: f64| whole(lang, v);
     let r2 = Table {
         caption: format!(
@@ -716,7 +717,7 @@ fn r1_row(
     with_baseline: bool,
 ) -> Row {
     let count = |v: f64| whole(lang, v);
-    let pct = |v: f64| explain::percent(lang, v);
+    let pct = |v: f64| locale::percent(lang, v);
     // What does not apply to the total is left empty.
     let applies = |f: &Figure| !total || f.value.is_some() || f.is_suppressed();
     let mut cells = vec![
@@ -732,7 +733,7 @@ fn r1_row(
             ),
         }));
         cells.push(if applies(&row.disparity_index) {
-            footnotes.figure(&row.disparity_index, |v| explain::number(lang, v, 0))
+            footnotes.figure(&row.disparity_index, |v| locale::number(lang, v, 0))
         } else {
             Cell::Figure(Value::Empty)
         });
@@ -744,7 +745,7 @@ fn r1_row(
         footnotes.interval(&row.approval_rate),
     ]);
     cells.push(if applies(&row.approval_ratio) {
-        footnotes.figure(&row.approval_ratio, |v| explain::number(lang, v, 2))
+        footnotes.figure(&row.approval_ratio, |v| locale::number(lang, v, 2))
     } else {
         Cell::Figure(Value::Empty)
     });
@@ -772,7 +773,7 @@ fn trend(lang: Language, report: &Report, number: usize, table: &TrendTable) -> 
     };
     let word = lang.pick("Tabell", "Table");
     let count = |v: f64| whole(lang, v);
-    let pct = |v: f64| explain::percent(lang, v);
+    let pct = |v: f64| locale::percent(lang, v);
 
     // The chart's figures: approval rate per line and period.
     let mut columns = vec![Column::text(lang.pick("Grupp", "Group"))];
@@ -1020,7 +1021,7 @@ fn protection(lang: Language, p: &Protection) -> Section {
              känsliga inte ska kunna räknas fram ur summor och skillnader av de visade. En prickad siffra \
              visas som – och är inte noll. Rapporten innehåller bara summor för grupper, inga uppgifter om \
              enskilda sökande.",
-            dom = explain::percent(lang, p.dominance_share),
+            dom = locale::percent(lang, p.dominance_share),
             primary = p.primary,
             complementary = p.complementary,
         ),
@@ -1030,7 +1031,7 @@ fn protection(lang: Language, p: &Protection) -> Section {
              ones cannot be worked out from sums and differences of those shown. A suppressed figure is \
              shown as – and is not zero. The report holds only sums for groups, nothing about a single \
              applicant.",
-            dom = explain::percent(lang, p.dominance_share),
+            dom = locale::percent(lang, p.dominance_share),
             primary = p.primary,
             complementary = p.complementary,
         ),
@@ -1050,9 +1051,9 @@ pub(crate) mod tests {
     use chrono::NaiveDate;
 
     use super::*;
+    use crate::analysis::provenance::{RuleSetRef, TaggingRef};
     use crate::domain::tagging::{BackgroundDefinition, GenderDefinition, TaggingScheme};
     use crate::report::model::*;
-    use crate::services::evaluations::{RuleSetRef, TaggingRef};
 
     /// A label with every character that needs escaping.
     pub(crate) const NASTY: &str = "A & B Ltd <b>\"quoted\"</b>";

@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::suppress::Suppression;
-use crate::analysis::engine::{GroupValue, Level};
-use crate::analysis::labels::Language;
+use crate::analysis::findings::{GroupValue, Level};
 use crate::analysis::provenance::{RuleSetRef, TaggingRef};
 use crate::analysis::rules::Severity;
 use crate::domain::tagging::Dimension;
+use crate::locale::Language;
 
 /// How the trend is grouped in time (by date of receipt).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

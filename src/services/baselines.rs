@@ -308,14 +308,15 @@ mod tests {
     }
 
     fn scheme() -> TaggingScheme {
-        TaggingScheme::from_settings(&crate::config::TaggingSettings {
+        crate::config::TaggingSettings {
             gender_definition: "leader".into(),
             background_definition: "leader".into(),
             ownership_majority: 0.5,
             mixed_band: [0.4, 0.6],
             age_bands: vec![[18, 30], [31, 49], [50, 64], [65, 0]],
             size_bands: vec![[0, 0], [1, 9], [10, 49]],
-        })
+        }
+        .scheme()
         .unwrap()
     }
 

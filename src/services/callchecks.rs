@@ -8,8 +8,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::analysis::engine::Level;
-use crate::analysis::labels::Language;
+use crate::analysis::findings::Level;
 use crate::callcheck::checks::{
     self, CheckInputs, CheckReport, EarlierCalls, EarlierFinding, Verdict,
 };
@@ -17,11 +16,13 @@ use crate::callcheck::design::CallDesign;
 use crate::callcheck::eligibility::{Population, PopulationUpload};
 use crate::config::CallCheckSettings;
 use crate::domain::tagging::Dimension;
+use crate::locale::Language;
 use crate::services::calls::{self, Call};
 use crate::services::evaluations::{EvaluationRequest, EvaluationResult, Evaluator};
+use crate::services::publication::{Publication, publication};
 use crate::services::{ServiceError, ServiceResult};
 use crate::storage::callchecks::{self, StoredCheck, StoredOverride};
-use crate::storage::programmes::{self, CallWithProgramme};
+use crate::storage::programmes;
 use crate::storage::{DbConnection, StorageResult, decode_json};
 
 /// A stored check, as returned (and stored, byte for byte).
@@ -60,21 +61,6 @@ impl From<StoredOverride> for Override {
             created_by: o.created_by,
         }
     }
-}
-
-/// Where a call stands for publication.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Publication {
-    Allowed,
-    /// No check of the current version.
-    Unchecked {
-        version: i32,
-    },
-    /// The newest check of the current version failed these checks, and no override exists.
-    Failed {
-        version: i32,
-        checks: Vec<String>,
-    },
 }
 
 /// Runs call checks for one organisation.
@@ -378,41 +364,6 @@ fn population_for(
     stored
         .map(|body| decode_json("firm_populations.body", &body))
         .transpose()
-}
-
-/// Whether the call may be published now: its newest check of the current version has no fail,
-/// or a case officer overrode it for this version.
-pub fn publication(
-    conn: &mut DbConnection,
-    org_id: i64,
-    call: &CallWithProgramme,
-) -> StorageResult<Publication> {
-    let version = call.call.version;
-    let checks = callchecks::checks_of_call(conn, org_id, call.call.id)?;
-    let Some(newest) = checks.iter().find(|c| c.call_version == version) else {
-        return Ok(Publication::Unchecked { version });
-    };
-    if newest.verdict != checks::Verdict::Fail.code() {
-        return Ok(Publication::Allowed);
-    }
-    let overridden = callchecks::overrides_of_call(conn, org_id, call.call.id)?
-        .iter()
-        .any(|o| o.call_version == version);
-    if overridden {
-        return Ok(Publication::Allowed);
-    }
-    let check: CallCheck = decode_json("call_checks.body", &newest.body)?;
-    let failed = check
-        .report
-        .checks
-        .iter()
-        .filter(|c| c.verdict == checks::Verdict::Fail)
-        .map(|c| c.id.code().to_owned())
-        .collect();
-    Ok(Publication::Failed {
-        version,
-        checks: failed,
-    })
 }
 
 /// Records an override for the current version of the call `call_id`; there must be a check of

@@ -8,7 +8,7 @@ use diesel::Connection;
 use crate::callcheck::design::CallDesign;
 use crate::domain::call::{CallStatus, check_dates};
 use crate::domain::money::Ore;
-use crate::services::callchecks::{Publication, publication};
+use crate::services::publication::{Publication, publication};
 use crate::services::{ServiceError, ServiceResult};
 use crate::storage::programmes::{self, CallChanges, CallWithProgramme, NewCall};
 use crate::storage::{DbConnection, StorageError, decode_json};
@@ -146,7 +146,7 @@ impl From<diesel::result::Error> for CallError {
 
 /// Changes the call: its content (a new version when anything differs) or its status, in one
 /// transaction. A move to published is gated by the call check (see
-/// [`crate::services::callchecks::publication`]).
+/// [`crate::services::publication::publication`]).
 pub fn update(
     conn: &mut DbConnection,
     org_id: i64,

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::engine::Level;
+use crate::analysis::findings::Level;
 
 /// One finding whose level differs between two runs: the earlier and the later finding, either
 /// absent where the finding appeared or went.

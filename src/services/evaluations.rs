@@ -14,14 +14,14 @@ use utoipa::ToSchema;
 use crate::analysis::baselines::{BaselineShare, Baselines};
 use crate::analysis::cells::month_of;
 use crate::analysis::engine::{self, Detail, EvaluationOptions, Outcome, ReferenceChoice};
+use crate::analysis::findings::Level;
 use crate::analysis::groups::CellSet;
-use crate::analysis::labels::Language;
-// Re-exported for `report::html`'s tests, which still name them here.
-pub use crate::analysis::provenance::{RuleSetRef, TaggingRef};
+use crate::analysis::provenance::{RuleSetRef, TaggingRef};
 use crate::analysis::rules::{Correction, RuleSet};
 use crate::config::RuleSettings;
 use crate::domain::tagging::Dimension;
 use crate::domain::validation::{Errors, FieldError};
+use crate::locale::Language;
 use crate::services::compare::level_changes;
 use crate::services::{ServiceError, ServiceResult};
 use crate::storage::cells::{CUBE_DIMENSIONS, CellFilter, Cube, CubeCache};
@@ -544,9 +544,9 @@ pub struct FindingChange {
     pub rule: String,
     pub label: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before: Option<engine::Level>,
+    pub before: Option<Level>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after: Option<engine::Level>,
+    pub after: Option<Level>,
 }
 
 /// An evaluation run again on today's data, set against the earlier one.

@@ -11,6 +11,7 @@ mod error;
 pub mod evaluations;
 pub mod open_data;
 pub mod programmes;
+pub mod publication;
 pub mod reports;
 pub mod retag;
 

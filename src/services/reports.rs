@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::analysis::cells::month_of;
-use crate::analysis::engine::Level;
+use crate::analysis::findings::Level;
 use crate::config::ReportSettings;
 use crate::report::build::{ReportContext, Tally};
 use crate::report::model::{CallOverride, Report, ReportRequest};

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use equal_terms::config::Settings;
-use equal_terms::domain::tagging::TaggingScheme;
 use equal_terms::http::auth::{Authenticator, Role};
 use equal_terms::startup::Application;
 use equal_terms::storage::{Database, orgs};
@@ -114,7 +113,7 @@ pub async fn spawn_with(extra: Figment) -> TestApp {
     let address = format!("http://{}", app.address());
     actix_web::rt::spawn(app.run_until_stopped());
     let db = Database::connect(&settings.database).expect("database");
-    let scheme = TaggingScheme::from_settings(&settings.tagging).expect("scheme");
+    let scheme = settings.tagging.scheme().expect("scheme");
     {
         let mut conn = db.conn().expect("connection");
         orgs::create(&mut conn, ORG, "Länsstyrelsen Test", &scheme).expect("org");

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::codes::sni_digits;
 use super::population::{Band, Population, PopulationCell};
 use super::rules::{EligibilityRule, FirmFact};
-use crate::analysis::labels::Language;
 use crate::domain::tagging::{Dimension, UNKNOWN};
+use crate::locale::Language;
 
 /// One group's share of all firms and of the eligible ones.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -298,10 +299,6 @@ enum SectorMatch {
     /// The cell is coarser and holds the prefix ("62" against "62.01").
     Holds,
     Apart,
-}
-
-pub(super) fn sni_digits(code: &str) -> String {
-    code.chars().filter(|c| !matches!(c, '.' | ' ')).collect()
 }
 
 fn sector_match(cell: &str, prefix: &str) -> SectorMatch {

@@ -41,6 +41,7 @@
 //! from inclusive, to exclusive, which is how [`Band`] stores every band.
 
 mod analysis;
+mod codes;
 mod population;
 mod rules;
 mod upload;

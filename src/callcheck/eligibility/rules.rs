@@ -3,11 +3,11 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::upload::{parse_county, parse_legal_form, parse_municipality, parse_sector};
-use crate::analysis::explain;
-use crate::analysis::labels::{self, Language};
+use super::codes::{parse_county, parse_legal_form, parse_municipality, parse_sector};
+use crate::analysis::labels;
 use crate::domain::tagging::Dimension;
 use crate::domain::validation::{Errors, FieldError};
+use crate::locale::{self, Language};
 
 /// One eligibility rule of a call, as the check tests it against the firm population.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -100,7 +100,7 @@ impl EligibilityRule {
             Self::MinTurnover { sek } => format!(
                 "{} {}",
                 lang.pick("omsättning minst", "turnover of at least"),
-                explain::sek(lang, *sek as f64)
+                locale::sek(lang, *sek as f64)
             ),
             Self::Counties { allowed } => {
                 describe_places(lang, Dimension::County, allowed, ("län", "county"))
@@ -114,7 +114,7 @@ impl EligibilityRule {
             Self::CoFinancing { share } => format!(
                 "{} {} {}",
                 lang.pick("egen medfinansiering av", "own co-financing of"),
-                whole_percent(lang, *share),
+                locale::percent_compact(lang, *share),
                 lang.pick("av kostnaderna", "of the costs")
             ),
         }
@@ -214,15 +214,4 @@ fn describe_places(
         .map(|c| labels::value(lang, dimension, c))
         .collect();
     format!("{}: {}", lang.pick(sv, en), names.join(", "))
-}
-
-/// "50 %" / "50%", with one decimal only when the share needs it.
-fn whole_percent(lang: Language, share: f64) -> String {
-    let pct = share * 100.0;
-    let decimals = if (pct - pct.round()).abs() < 1e-9 {
-        0
-    } else {
-        1
-    };
-    explain::number(lang, pct, decimals) + lang.pick("\u{a0}%", "%")
 }

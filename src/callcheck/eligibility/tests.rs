@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 use super::analysis::{Group, Inclusion, band_inclusion};
 use super::upload::parse_band;
 use super::*;
-use crate::analysis::labels::Language;
 use crate::codec::jsonstat::MappedDimension;
 use crate::domain::tagging::Dimension;
+use crate::locale::Language;
 
 fn women() -> Group {
     BTreeMap::from([(Dimension::Gender, "women".to_owned())])

@@ -53,10 +53,6 @@ use crate::locale::Language;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-// Re-exported until every caller names the language `crate::locale::Language` (lead removes at
-// merge).
-pub use crate::locale::Language as Lang;
-
 /// Path of the bundled word-list file, relative to the crate root.
 pub const WORD_LISTS_PATH: &str = "config/wordlists/gender-coded-words.toml";
 /// Path of the bundled neutral-alternatives file, relative to the crate root.

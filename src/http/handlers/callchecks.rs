@@ -7,7 +7,6 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::analysis::labels::Language;
 use crate::callcheck::checks::CheckReport;
 use crate::callcheck::design::CallDesign;
 use crate::callcheck::eligibility::PopulationUpload;
@@ -19,6 +18,7 @@ use crate::http::handlers::calls::CallView;
 use crate::http::handlers::evaluations::evaluator;
 use crate::http::idempotency::{Created, body_hash, once};
 use crate::http::problem::ApiError;
+use crate::locale::Language;
 use crate::services::callchecks::{
     self, CallCheck, CallChecker, CheckHistory, Override, OverrideError, PopulationStored,
     record_override,

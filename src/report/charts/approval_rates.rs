@@ -6,8 +6,7 @@ use super::{
     Entry, HALO, PALETTE, WIDTH, drawable, escaped, hollow, label_column, legend, marker, n,
     not_computable_word, open, row_label, say_rate, say_share, suppressed_word, text_width, x_axis,
 };
-use crate::analysis::explain;
-use crate::analysis::labels::Language;
+use crate::locale::{self, Language};
 use crate::report::model::GroupTable;
 
 /// (a) Approval rate per group with its 95 % interval, and a dashed line at the total rate.
@@ -143,7 +142,7 @@ pub(crate) fn approval_rates(id: &str, lang: Language, table: &GroupTable) -> St
                     4.5,
                     &format!("fill=\"{ink}\" stroke=\"#000\""),
                 ));
-                let text = explain::percent(lang, v);
+                let text = locale::percent(lang, v);
                 let (tx, anchor) = if xh + 6.0 + text_width(&text) <= WIDTH - 2.0 {
                     (xh + 6.0, "start")
                 } else {

@@ -23,8 +23,7 @@ use std::fmt::Write;
 use askama::filters::{Escaper, Html};
 
 use super::model::Figure;
-use crate::analysis::explain;
-use crate::analysis::labels::Language;
+use crate::locale::{self, Language};
 
 mod approval_rates;
 mod shares;
@@ -102,7 +101,7 @@ fn say_share(lang: Language, f: &Figure) -> String {
         return suppressed_word(lang).to_owned();
     }
     match drawable(f) {
-        Some(v) => explain::percent(lang, v),
+        Some(v) => locale::percent(lang, v),
         None => not_computable_word(lang).to_owned(),
     }
 }
@@ -114,8 +113,8 @@ fn say_rate(lang: Language, f: &Figure) -> String {
             s,
             " ({} {}–{})",
             lang.pick("95 % intervall", "95% interval"),
-            explain::percent(lang, lo),
-            explain::percent(lang, hi)
+            locale::percent(lang, lo),
+            locale::percent(lang, hi)
         );
     }
     s
@@ -281,7 +280,7 @@ fn x_axis(
             ty = n(bottom + 15.0),
             label = escaped(&format!(
                 "{}{}",
-                explain::number(lang, v * 100.0, 0),
+                locale::number(lang, v * 100.0, 0),
                 lang.pick("\u{a0}%", "%")
             )),
         );

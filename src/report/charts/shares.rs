@@ -7,8 +7,7 @@ use super::{
     Entry, HALO, PALETTE, WIDTH, drawable, escaped, label_column, legend, n, not_computable_word,
     open, row_label, say_share, suppressed_word, x_axis,
 };
-use crate::analysis::explain;
-use crate::analysis::labels::Language;
+use crate::locale::{self, Language};
 use crate::report::model::{Figure, GroupRow, GroupTable};
 
 /// One series of bars in [`shares`].
@@ -164,7 +163,7 @@ pub(crate) fn shares(id: &str, lang: Language, table: &GroupTable) -> String {
             match (s.value)(r) {
                 Some(f) => match drawable(&f) {
                     Some(v) => {
-                        let text = explain::percent(lang, v);
+                        let text = locale::percent(lang, v);
                         let _ = writeln!(
                             out,
                             "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"#000\" stroke-width=\"0.75\"><title>{}: {}</title></rect>\

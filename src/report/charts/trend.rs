@@ -6,9 +6,8 @@ use super::{
     DASHES, MARKERS, PALETTE, WIDTH, drawable, escaped, hollow, marker, n, not_computable_word,
     open, suppressed_word, text_width,
 };
-use crate::analysis::engine::GroupValue;
-use crate::analysis::explain;
-use crate::analysis::labels::Language;
+use crate::analysis::findings::GroupValue;
+use crate::locale::{self, Language};
 use crate::report::model::{Figure, TrendTable};
 
 /// One line of [`trend`]: a group, or the total.
@@ -124,7 +123,7 @@ pub(crate) fn trend(id: &str, lang: Language, table: &TrendTable) -> String {
             n(y + 4.0),
             escaped(&format!(
                 "{}{}",
-                explain::number(lang, v * 100.0, 0),
+                locale::number(lang, v * 100.0, 0),
                 lang.pick("\u{a0}%", "%")
             )),
             y = n(y),
@@ -205,7 +204,7 @@ pub(crate) fn trend(id: &str, lang: Language, table: &TrendTable) -> String {
                         "<g><title>{} {}: {}</title>{}</g>",
                         escaped(l.label),
                         escaped(&periods[p]),
-                        escaped(&explain::percent(lang, v)),
+                        escaped(&locale::percent(lang, v)),
                         marker(shape, x_of(p), y_of(v), 4.0, &marker_style)
                     );
                 }
