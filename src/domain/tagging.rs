@@ -570,11 +570,12 @@ impl Tags {
         (!notes.is_empty()).then(|| serde_json::Value::Object(notes).to_string())
     }
 
-    /// Rebuilds tags from stored values and notes.
-    pub fn from_stored(values: [&str; 7], notes: Option<&str>) -> Self {
-        let notes: serde_json::Map<String, serde_json::Value> = notes
-            .and_then(|n| serde_json::from_str(n).ok())
-            .unwrap_or_default();
+    /// Rebuilds tags from stored values and their decoded notes (as [`Tags::notes_json`]
+    /// wrote them; an empty map where none were stored).
+    pub fn from_stored(
+        values: [&str; 7],
+        notes: &serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
         let mut tags = Tags::default();
         for d in Dimension::ALL {
             let note = notes.get(d.code());
@@ -801,7 +802,8 @@ mod tests {
             .map(|d| tags.get(*d).value.clone())
             .collect();
         let stored: [&str; 7] = std::array::from_fn(|i| values[i].as_str());
-        assert_eq!(Tags::from_stored(stored, Some(&notes)), tags);
+        let notes = serde_json::from_str(&notes).unwrap();
+        assert_eq!(Tags::from_stored(stored, &notes), tags);
     }
 
     #[test]

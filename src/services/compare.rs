@@ -4,7 +4,50 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
 use crate::analysis::findings::Level;
+
+/// How a finding's level changed between two runs (absent: the finding appeared or went).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FindingChange {
+    pub rule: String,
+    /// The group, as the finding labels it.
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Level>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Level>,
+}
+
+/// The changes between two runs' findings, matched by `key`: `shown` gives a finding's rule,
+/// group label and level.
+pub fn finding_changes<T, K: Ord>(
+    before: &[T],
+    after: &[T],
+    key: impl Fn(&T) -> K,
+    shown: impl Fn(&T) -> (&str, &str, Level),
+) -> Vec<FindingChange> {
+    level_changes(before, after, key, |f| shown(f).2)
+        .into_iter()
+        .map(|change| {
+            let (rule, label, _) = shown(
+                change
+                    .after
+                    .or(change.before)
+                    .expect("a change has a finding"),
+            );
+            FindingChange {
+                rule: rule.to_owned(),
+                label: label.to_owned(),
+                before: change.before.map(|f| shown(f).2),
+                after: change.after.map(|f| shown(f).2),
+            }
+        })
+        .collect()
+}
 
 /// One finding whose level differs between two runs: the earlier and the later finding, either
 /// absent where the finding appeared or went.
@@ -16,7 +59,7 @@ pub struct LevelChange<'a, T> {
 
 /// The findings whose level differs between `before` and `after`, matched by `key`, in key
 /// order.
-pub fn level_changes<'a, T, K: Ord>(
+fn level_changes<'a, T, K: Ord>(
     before: &'a [T],
     after: &'a [T],
     key: impl Fn(&T) -> K,

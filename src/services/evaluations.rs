@@ -14,7 +14,6 @@ use utoipa::ToSchema;
 use crate::analysis::baselines::{BaselineShare, Baselines};
 use crate::analysis::cells::month_of;
 use crate::analysis::engine::{self, Detail, EvaluationOptions, Outcome, ReferenceChoice};
-use crate::analysis::findings::Level;
 use crate::analysis::groups::CellSet;
 use crate::analysis::provenance::{RuleSetRef, TaggingRef};
 use crate::analysis::rules::{Correction, RuleSet};
@@ -22,7 +21,7 @@ use crate::config::RuleSettings;
 use crate::domain::tagging::Dimension;
 use crate::domain::validation::{Errors, FieldError};
 use crate::locale::Language;
-use crate::services::compare::level_changes;
+use crate::services::compare::{FindingChange, finding_changes};
 use crate::services::{ServiceError, ServiceResult};
 use crate::storage::cells::{CUBE_DIMENSIONS, CellFilter, Cube, CubeCache};
 use crate::storage::evaluations::StoredEvaluation;
@@ -537,18 +536,6 @@ pub fn stored(conn: &mut DbConnection, org_id: i64, id: &str) -> ServiceResult<S
         .ok_or_else(|| ServiceError::NotFound("no such evaluation".into()))
 }
 
-/// How a finding's level changed between two evaluations (absent: the finding appeared or went).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct FindingChange {
-    pub rule: String,
-    pub label: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before: Option<Level>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after: Option<Level>,
-}
-
 /// An evaluation run again on today's data, set against the earlier one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -575,26 +562,12 @@ pub fn rerun(
     let later = evaluator
         .evaluate(conn, org_id, created_by, earlier.result.request.clone())?
         .evaluation;
-    let changes = level_changes(
+    let changes = finding_changes(
         &earlier.result.outcome.findings,
         &later.result.outcome.findings,
         |f| (f.rule.clone(), f.group.clone()),
-        |f| f.level,
-    )
-    .into_iter()
-    .map(|change| {
-        let finding = change
-            .after
-            .or(change.before)
-            .expect("a change has a finding");
-        FindingChange {
-            rule: finding.rule.clone(),
-            label: finding.label.clone(),
-            before: change.before.map(|f| f.level),
-            after: change.after.map(|f| f.level),
-        }
-    })
-    .collect();
+        |f| (&f.rule, &f.label, f.level),
+    );
     let rerun = EvaluationRerun {
         earlier: earlier.id.clone(),
         later: later.id.clone(),

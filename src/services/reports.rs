@@ -12,7 +12,7 @@ use crate::analysis::findings::Level;
 use crate::config::ReportSettings;
 use crate::report::build::{ReportContext, Tally};
 use crate::report::model::{CallOverride, Report, ReportRequest};
-use crate::services::compare::level_changes;
+use crate::services::compare::{FindingChange, finding_changes};
 use crate::services::evaluations::{EvaluationRequest, Evaluator, scope_calls};
 use crate::services::{ServiceError, ServiceResult};
 use crate::storage::reports::{self, AuditEntry, StoredReport};
@@ -227,6 +227,18 @@ pub struct ReportFindingChange {
     pub after: Option<Level>,
 }
 
+/// The report's API names the label `group` (docs/api.md); the change is the same.
+impl From<FindingChange> for ReportFindingChange {
+    fn from(change: FindingChange) -> Self {
+        ReportFindingChange {
+            rule: change.rule,
+            group: change.label,
+            before: change.before,
+            after: change.after,
+        }
+    }
+}
+
 /// A stored report next to the same request made again now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -262,25 +274,14 @@ pub fn rerun(
         making,
         &|_| {},
     )?;
-    let changes = level_changes(
+    let changes = finding_changes(
         &earlier.findings,
         &later.findings,
         |f| (f.rule.clone(), f.label.clone()),
-        |f| f.level,
+        |f| (&f.rule, &f.label, f.level),
     )
     .into_iter()
-    .map(|change| {
-        let finding = change
-            .after
-            .or(change.before)
-            .expect("a change has a finding");
-        ReportFindingChange {
-            rule: finding.rule.clone(),
-            group: finding.label.clone(),
-            before: change.before.map(|f| f.level),
-            after: change.after.map(|f| f.level),
-        }
-    })
+    .map(ReportFindingChange::from)
     .collect();
     Ok(ReportRerun {
         earlier: earlier.id.clone(),

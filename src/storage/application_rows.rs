@@ -43,8 +43,14 @@ impl TagColumns {
         }
     }
 
-    pub fn tags(&self) -> Tags {
-        Tags::from_stored(
+    /// The tags these columns hold; damaged notes are [`StorageError::Corrupt`], never read as
+    /// "no notes".
+    pub fn tags(&self) -> StorageResult<Tags> {
+        let notes = match &self.tag_notes {
+            Some(text) => decode_json("applications.tag_notes", text)?,
+            None => serde_json::Map::new(),
+        };
+        Ok(Tags::from_stored(
             [
                 &self.gender,
                 &self.background,
@@ -55,8 +61,8 @@ impl TagColumns {
                 &self.size_band,
             ]
             .map(String::as_str),
-            self.tag_notes.as_deref(),
-        )
+            &notes,
+        ))
     }
 }
 

@@ -53,7 +53,9 @@ pub fn find(
         return Ok(None);
     };
     let decisions = decode_history(&row.decision_history)?;
-    let tags = (row.tags.scheme_id == scheme_id).then(|| row.tags.tags());
+    let tags = (row.tags.scheme_id == scheme_id)
+        .then(|| row.tags.tags())
+        .transpose()?;
     Ok(Some(ApplicationRecord {
         row,
         call_code,

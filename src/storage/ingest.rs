@@ -503,8 +503,9 @@ fn write_unique_batch(
             } => {
                 let app = app.map(|boxed| *boxed);
                 // Tags under an earlier scheme are not in the current cube: nothing to remove.
-                let stored_tags =
-                    (existing.tags.scheme_id == scheme_id).then(|| existing.tags.tags());
+                let stored_tags = (existing.tags.scheme_id == scheme_id)
+                    .then(|| existing.tags.tags())
+                    .transpose()?;
                 let new_tags = app
                     .as_ref()
                     .map(|(_, t)| t.clone())
