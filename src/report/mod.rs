@@ -3,9 +3,13 @@
 //! half-year, unknowns and call overrides, with small-cell protection over every figure.
 //!
 //! * [`model`]: what a report holds.
-//! * [`build`]: making one from the stored applications and an evaluation.
+//! * [`build`]: making one from the scope's tagged applications and its evaluation, with no
+//!   I/O (`services::reports` reads them and stores the report).
 //! * [`suppress`]: small-cell, dominance and complementary suppression, and its auditor.
-//! * [`html`], [`csv`]: the report for people and for spreadsheets.
+//! * [`html`], [`csv`]: the report for people (askama templates in `templates/`) and for
+//!   spreadsheets; `charts` draws the SVG charts of the HTML page, one file per chart.
+//!
+//! Pure computation: nothing here reads storage or calls a service.
 
 pub mod build;
 pub(crate) mod charts;
