@@ -27,10 +27,13 @@ pub struct AppState {
     pub orgs: OrgCache,
     /// Organisations' statistics cubes, refreshed from what changed (storage::cells).
     pub cubes: crate::storage::cells::CubeCache,
+    /// The web workspace's development key and identity provider.
+    pub web: crate::web::WebState,
 }
 
 /// All routes. The health checks and the API documentation are public; everything under
-/// `/api/v1` takes a token through its handler's `Authorized<_>` argument.
+/// `/api/v1` takes a token through its handler's `Authorized<_>` argument; the web workspace's
+/// pages (`crate::web`) take a session through `SignedIn<_>`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use handlers::*;
     cfg.service(health::health)
@@ -69,6 +72,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(evaluations::get_tagging)
                 .service(evaluations::put_tagging),
         )
+        .configure(crate::web::configure)
         .default_service(web::to(not_found));
 }
 
