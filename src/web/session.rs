@@ -309,6 +309,108 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
+    /// State over a fresh database with one organisation and two sessions, "officer" and
+    /// "auditor" (the cookie values).
+    fn state_with_sessions() -> (web::Data<AppState>, tempfile::TempDir) {
+        use crate::config::Settings;
+        let dir = tempfile::tempdir().unwrap();
+        let overrides = figment::Figment::new()
+            .merge(Settings::override_key(
+                "database.url",
+                format!("sqlite://{}", dir.path().join("t.db").display()),
+            ))
+            .merge(Settings::override_key("data_dir", dir.path()));
+        let mut settings = Settings::load_from(
+            &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config"),
+            "test",
+            overrides,
+        )
+        .unwrap();
+        settings.resolve_secrets().unwrap();
+        let db = crate::storage::Database::connect(&settings.database).unwrap();
+        db.migrate().unwrap();
+        let mut conn = db.conn().unwrap();
+        let scheme = settings.tagging.scheme().unwrap();
+        let org =
+            crate::storage::orgs::create(&mut conn, "lst", "Länsstyrelsen L", &scheme).unwrap();
+        for (id, role) in [("officer", "case_officer"), ("auditor", "auditor")] {
+            let new = NewSession {
+                id_hash: &web_sessions::hash(id),
+                org_id: org.id,
+                subject: id,
+                display_name: "Eva Ek",
+                roles: role,
+                language: "en",
+                csrf: "the-csrf",
+                id_token: None,
+            };
+            web_sessions::create(&mut conn, &new, crate::storage::now()).unwrap();
+        }
+        drop(conn);
+        let state = web::Data::new(AppState {
+            auth: crate::http::auth::Authenticator::new(&settings.auth).unwrap(),
+            keys: crate::domain::applicant::Pseudonymiser::new(b"k"),
+            db,
+            orgs: Default::default(),
+            cubes: crate::storage::cells::CubeCache::new(0),
+            web: Default::default(),
+            settings: std::sync::Arc::new(settings),
+        });
+        (state, dir)
+    }
+
+    async fn page(
+        signed_in: SignedIn<crate::http::auth::CheckCalls>,
+    ) -> Result<HttpResponse, PageError> {
+        Ok(HttpResponse::Ok().body(format!("hello {}", signed_in.viewer.name)))
+    }
+
+    #[actix_web::test]
+    async fn signed_in_checks_the_policy_and_sends_strangers_to_sign_in() {
+        let (state, _dir) = state_with_sessions();
+        let app = actix_web::test::init_service(
+            actix_web::App::new()
+                .app_data(state)
+                .wrap(actix_web::middleware::from_fn(
+                    super::super::page::security_headers,
+                ))
+                .route("/calls/{id}", web::get().to(page)),
+        )
+        .await;
+        let get = |cookie: Option<&str>| {
+            let mut req = TestRequest::get().uri("/calls/7?tab=history");
+            if let Some(c) = cookie {
+                req = req.insert_header((header::COOKIE, format!("{COOKIE}={c}")));
+            }
+            req.to_request()
+        };
+        let res = actix_web::test::call_service(&app, get(Some("officer"))).await;
+        assert_eq!(res.status(), 200);
+        let body = actix_web::test::read_body(res).await;
+        assert_eq!(body, "hello Eva Ek");
+
+        // Signed in, but the role does not satisfy the policy: a 403 page in the frame, in the
+        // session's language.
+        let res = actix_web::test::call_service(&app, get(Some("auditor"))).await;
+        assert_eq!(res.status(), 403);
+        assert!(res.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+        let body = String::from_utf8(actix_web::test::read_body(res).await.to_vec()).unwrap();
+        assert!(body.contains("You do not have access"), "{body}");
+        assert!(body.contains("<html lang=\"en\">"), "{body}");
+        assert!(body.contains("Länsstyrelsen L"), "{body}");
+        assert!(body.contains("value=\"the-csrf\""), "{body}");
+
+        // No session, or an unknown one: to sign-in, and back here afterwards.
+        for cookie in [None, Some("nobody")] {
+            let res = actix_web::test::call_service(&app, get(cookie)).await;
+            assert_eq!(res.status(), 303);
+            assert_eq!(
+                res.headers().get(header::LOCATION).unwrap(),
+                "/sign-in?next=%2Fcalls%2F7%3Ftab%3Dhistory"
+            );
+        }
+    }
+
     #[test]
     fn csrf_compare() {
         assert!(csrf_matches("abc", "abc"));

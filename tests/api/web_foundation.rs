@@ -391,3 +391,275 @@ fn serve_refuses_the_development_sign_in() {
         "{stderr}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in through OpenID Connect, against a minimal provider written here (discovery, keys, a
+// token endpoint that checks PKCE and signs RS256 ID tokens). The full provider and browser test
+// is tests/api/web.rs.
+
+/// A test-only RSA key (2048 bits), made for these tests and used nowhere else.
+const TEST_RSA_KEY: &str = r"-----BEGIN RSA PRIVATE KEY-----
+MIIEowIBAAKCAQEAyokVNkKPHd1EOuUDnD4AEjLpuR7X4WVS+41bXrvjqRcOqfm4
+5IjsNKuVt5BkOpWSF5cCSm5k5SBcyxp7qtsdw3KO10SAde9FC5ToiPoSwcxk9iJd
+MAHbIWqWKxyPyfThTzdXe2UrSE8fWR4gMRhNKCcyXRyyrEhreZmOMD7zLjLBFa3y
+SHzd+FyZqaZ6Gtss/ChIRn8lc/zBWNxegH70GeuvcNFB3hc8BQ8dM3OmNZqQeEEN
+pfvHnk3QpMAmnwBe1HiuQFuQ+8xfpq6cHRQZhd8LhsHAnawLcu92zGeiYxjNbp1x
+rZP+72ULmXzvrCI6Cd8UF6uqxV20HqRFp0KguwIDAQABAoIBAA2NbAnxcjosBYDG
+CkkjgkW1enDqC3AITlaJeEUNNYf/BFAuEZ0ukapZ65luOVwM3iBjTm1EmHkXLUkP
+QJnc3PpTFBPQ1aJj8a7Qtq6pF9A3/m7UkH/B4Ak1uflbM+lDpZVIvWXYYzO3d6rd
+mocuenCRZDau0Os4/VgUWltdcFBK8/cClueHppKZ9sozZhFDvB6+aOJC84QY4jnH
+Ii7iXO8c/QeieGPgJM/4lxDPV3zOvBnjc2fBrEQHLTf0hXyqoxkgB9yz5DYm8f/l
+DdYGqSboIqf9u3YaISdjhep1Z96y5srGo4BHYyHmYuTPYB7pF4kV1BG9FZpGagfO
+4Z+7myECgYEA7oJyiMtm+tbvRjUyqePWSFFc9gpr+xW6ddc6Syuu3gjga11NCjoK
+zXhfM9uAtEEGnvt4Os4tNi8P/NpDcSq7G2eG9lgfJTInbzKCmcgZM/7Mg5//DGXf
+MAKSlVmd4fL8ubwTr6RrjGRkSpq6zHpw99tAi+RbBeOFFPmVDQ3YjJUCgYEA2WNK
+yh0y8+OsIrhuMYxMk5LoJFm9XXvQIXnFLnSxgfAV19lTLgIK1cCZZUDY2lzTP4UP
+p+yakqiPjzDlAGsAPL7gsVOB3+BX846dAKxcKScasK3++vrXGNcQ1luh/2aHotD3
+S3plMXm2c+hJhDLx3+ehu9SZnTbDbsHYG6XL1A8CgYBA82crV3DQyG1aiiwk1bXJ
+9dZB7m6fbrhbVOQ8CkZRkstCkaLkMRA2Chyq65CuBbM+4i5InVL0mXZaHjoVfFR9
+zwCS30aEA5d3kaK9LB+o6C9bfNugzbEsytaOM1xqZphqIAygXT8oeUJSirZp7sIK
+zTtTnTkobmAUaS8s4eNhzQKBgQCa1d0UPl3nVtdpV4GtKuf0CKPuGDkHl8NzxH7M
+ivNPwIheWH2lfHDpNKhNdTW/unQAfy7ahWzHXuX5sHK7rHrbyXzS8M7Ffc5HPOHY
+8+skqKSbCSNe8kE4gR6N/3BQMGAVeM9a5E+lQLLStbV/QqYCu8H3vgK39qSWg90A
+PEQEwwKBgE4o7ai7G2yIkQPtPPox9IyU5o8YyTyTl9O6JesfNzojUpJisn90Y4UP
+OvFbEry+lgzTyYY+rXFDU/qe0nHjtlj6WeTpKpwtZn9qVeHrf6NSGX4auSqZTJFL
+eiydqBDJMDBeoH+Zr0XDkdemNaoJbSzFTtbEHjGZmQJu3Paxc4oT
+-----END RSA PRIVATE KEY-----";
+const TEST_RSA_N: &str = "yokVNkKPHd1EOuUDnD4AEjLpuR7X4WVS-41bXrvjqRcOqfm45IjsNKuVt5BkOpWSF5cCSm5k5SBcyxp7qtsdw3KO10SAde9FC5ToiPoSwcxk9iJdMAHbIWqWKxyPyfThTzdXe2UrSE8fWR4gMRhNKCcyXRyyrEhreZmOMD7zLjLBFa3ySHzd-FyZqaZ6Gtss_ChIRn8lc_zBWNxegH70GeuvcNFB3hc8BQ8dM3OmNZqQeEENpfvHnk3QpMAmnwBe1HiuQFuQ-8xfpq6cHRQZhd8LhsHAnawLcu92zGeiYxjNbp1xrZP-72ULmXzvrCI6Cd8UF6uqxV20HqRFp0Kguw";
+
+#[derive(Default)]
+struct ProviderState {
+    issuer: String,
+    /// The PKCE challenge and nonce of the sign-in the "browser" is in.
+    challenge: String,
+    nonce: String,
+    /// Claims of the next ID token beyond iss/aud/exp/iat/nonce.
+    claims: serde_json::Value,
+    /// Overrides the nonce of the next ID token.
+    wrong_nonce: bool,
+}
+
+type Shared = std::sync::Arc<std::sync::Mutex<ProviderState>>;
+
+/// Starts the provider on a thread of its own (the app discovers it while building, blocking
+/// the test's runtime); its issuer URL.
+fn start_provider(shared: Shared) -> String {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    shared.lock().unwrap().issuer = issuer.clone();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            HttpServer::new(move || {
+                App::new()
+                    .app_data(web::Data::new(shared.clone()))
+                    .route(
+                        "/.well-known/openid-configuration",
+                        web::get().to(|s: web::Data<Shared>| async move {
+                            let issuer = s.lock().unwrap().issuer.clone();
+                            HttpResponse::Ok().json(serde_json::json!({
+                                "issuer": issuer,
+                                "authorization_endpoint": format!("{issuer}/authorize"),
+                                "token_endpoint": format!("{issuer}/token"),
+                                "jwks_uri": format!("{issuer}/jwks"),
+                                "end_session_endpoint": format!("{issuer}/logout"),
+                                "response_types_supported": ["code"],
+                                "subject_types_supported": ["public"],
+                                "id_token_signing_alg_values_supported": ["RS256"],
+                            }))
+                        }),
+                    )
+                    .route(
+                        "/jwks",
+                        web::get().to(|| async {
+                            HttpResponse::Ok().json(serde_json::json!({"keys": [{
+                                "kty": "RSA", "use": "sig", "alg": "RS256", "kid": "k1",
+                                "n": TEST_RSA_N, "e": "AQAB",
+                            }]}))
+                        }),
+                    )
+                    .route("/token", web::post().to(token_endpoint))
+            })
+            .workers(1)
+            .listen(listener)
+            .unwrap()
+            .run()
+            .await
+            .unwrap();
+        });
+    });
+    issuer
+}
+
+async fn token_endpoint(
+    s: actix_web::web::Data<Shared>,
+    form: actix_web::web::Form<std::collections::HashMap<String, String>>,
+) -> actix_web::HttpResponse {
+    use base64::Engine;
+    use sha2::Digest;
+    let state = s.lock().unwrap();
+    let verifier = form.get("code_verifier").cloned().unwrap_or_default();
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    if challenge != state.challenge || form.get("code").map(String::as_str) != Some("the-code") {
+        return actix_web::HttpResponse::BadRequest()
+            .json(serde_json::json!({"error": "invalid_grant"}));
+    }
+    let now = chrono::Utc::now().timestamp();
+    let mut claims = serde_json::json!({
+        "iss": state.issuer, "aud": "equal-terms", "iat": now, "exp": now + 300,
+        "nonce": if state.wrong_nonce { "another" } else { state.nonce.as_str() },
+    });
+    for (k, v) in state.claims.as_object().unwrap() {
+        claims[k] = v.clone();
+    }
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some("k1".into());
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(TEST_RSA_KEY.as_bytes()).unwrap();
+    let id_token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    actix_web::HttpResponse::Ok().json(serde_json::json!({
+        "access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": id_token,
+    }))
+}
+
+async fn spawn_with_provider() -> (TestApp, Shared) {
+    let shared: Shared = Default::default();
+    let issuer = start_provider(shared.clone());
+    let app = spawn_with(
+        Figment::new()
+            .merge(Serialized::default("web.oidc.issuer", issuer))
+            .merge(Serialized::default("web.oidc.client_id", "equal-terms"))
+            .merge(Serialized::default("web.oidc.client_secret", "test-secret"))
+            .merge(Serialized::default("web.oidc.org_claim", "org"))
+            .merge(Serialized::default(
+                "web.oidc.role_map.et-officers",
+                "case_officer",
+            )),
+    )
+    .await;
+    (app, shared)
+}
+
+/// Begins a sign-in at the app (to come back to `next`), plays the provider's part of the
+/// browser's trip, and returns the callback's query (`code`, `state`).
+async fn begin_sign_in(
+    app: &TestApp,
+    shared: &Shared,
+    next: &str,
+    claims: serde_json::Value,
+) -> String {
+    let response = page_client()
+        .get(app.url(&format!("/sign-in?next={next}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let to = reqwest::Url::parse(&location(&response)).unwrap();
+    let issuer = shared.lock().unwrap().issuer.clone();
+    assert!(
+        to.as_str().starts_with(&format!("{issuer}/authorize?")),
+        "{to}"
+    );
+    let param = |name: &str| {
+        to.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(param("code_challenge_method"), "S256");
+    assert_eq!(param("response_type"), "code");
+    assert_eq!(param("client_id"), "equal-terms");
+    assert_eq!(
+        param("redirect_uri"),
+        format!("{}/auth/callback", app.address)
+    );
+    assert!(param("scope").split(' ').any(|s| s == "openid"));
+    let mut state = shared.lock().unwrap();
+    state.challenge = param("code_challenge");
+    state.nonce = param("nonce");
+    state.claims = claims;
+    state.wrong_nonce = false;
+    format!("code=the-code&state={}", param("state"))
+}
+
+async fn callback(app: &TestApp, query: &str) -> reqwest::Response {
+    page_client()
+        .get(app.url(&format!("/auth/callback?{query}")))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn oidc_sign_in_makes_a_session_once_per_state() {
+    let (app, shared) = spawn_with_provider().await;
+    let claims = serde_json::json!({
+        "sub": "u-1", "name": "Anna Andersson", "groups": ["x", "et-officers"], "org": ORG,
+    });
+    let query = begin_sign_in(&app, &shared, "/calls/3", claims).await;
+    let response = callback(&app, &query).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/calls/3");
+    let (cookie, _) = session_cookie(&response).expect("a session");
+    let session = stored(&app, &cookie).unwrap();
+    assert_eq!(session.display_name, "Anna Andersson");
+    assert_eq!(session.roles, "case_officer");
+    assert_eq!(session.org_code, ORG);
+    assert!(session.id_token.is_some());
+
+    // The state is used up.
+    let again = callback(&app, &query).await;
+    assert_eq!(again.status(), 400);
+    assert!(session_cookie(&again).is_none());
+    let unknown = callback(&app, "code=the-code&state=made-up").await;
+    assert_eq!(unknown.status(), 400);
+
+    // Sign-out ends the provider's session too.
+    let csrf = session.csrf.clone();
+    let out = page_client()
+        .post(app.url("/sign-out"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    let to = location(&out);
+    let issuer = shared.lock().unwrap().issuer.clone();
+    assert!(
+        to.starts_with(&format!("{issuer}/logout?id_token_hint=")),
+        "{to}"
+    );
+    assert!(to.contains("post_logout_redirect_uri="), "{to}");
+    assert!(stored(&app, &cookie).is_none());
+}
+
+#[actix_web::test]
+async fn oidc_refuses_no_role_an_unknown_organisation_a_wrong_nonce_and_provider_errors() {
+    let (app, shared) = spawn_with_provider().await;
+    let stranger = serde_json::json!({"sub": "u-2", "groups": ["nobody"], "org": ORG});
+    let query = begin_sign_in(&app, &shared, "/", stranger).await;
+    let response = callback(&app, &query).await;
+    assert_eq!(response.status(), 403);
+    assert!(session_cookie(&response).is_none());
+    assert!(response.text().await.unwrap().contains("ingen roll"));
+
+    let other_org = serde_json::json!({"sub": "u-3", "groups": "et-officers", "org": "NOWHERE"});
+    let query = begin_sign_in(&app, &shared, "/", other_org).await;
+    let response = callback(&app, &query).await;
+    assert_eq!(response.status(), 403);
+    assert!(session_cookie(&response).is_none());
+
+    let officer = serde_json::json!({"sub": "u-4", "groups": ["et-officers"], "org": ORG});
+    let query = begin_sign_in(&app, &shared, "/", officer.clone()).await;
+    shared.lock().unwrap().wrong_nonce = true;
+    assert_eq!(callback(&app, &query).await.status(), 400);
+
+    let query = begin_sign_in(&app, &shared, "/", officer).await;
+    let state = query.split("state=").nth(1).unwrap();
+    let refused = callback(&app, &format!("error=access_denied&state={state}")).await;
+    assert_eq!(refused.status(), 400);
+    // ... and that state is used up too.
+    assert_eq!(callback(&app, &query).await.status(), 400);
+    assert_eq!(rows(&app), 0);
+}
