@@ -76,20 +76,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(not_found));
 }
 
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
-        "no endpoint {} {}",
-        req.method(),
-        req.path()
-    )))
+/// An unknown route: a problem document under the API, a page elsewhere (the workspace).
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+    if crate::web::page::is_page_path(req.path()) {
+        return Err(crate::web::PageError::NotFound.into());
+    }
+    Err(ApiError::NotFound(format!("no endpoint {} {}", req.method(), req.path())).into())
 }
 
-/// Path and query errors as problem documents.
+/// Path and query errors as problem documents (a path error on a workspace page is its 404
+/// page).
 pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(
-        web::PathConfig::default()
-            .error_handler(|err, _| ApiError::NotFound(format!("no such resource ({err})")).into()),
-    )
+    cfg.app_data(web::PathConfig::default().error_handler(|err, req| {
+        if crate::web::page::is_page_path(req.path()) {
+            crate::web::PageError::NotFound.into()
+        } else {
+            ApiError::NotFound(format!("no such resource ({err})")).into()
+        }
+    }))
     .app_data(web::QueryConfig::default().error_handler(|err, _| {
         ApiError::Validation(vec![crate::domain::validation::FieldError::new(
             "",

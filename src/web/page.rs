@@ -260,7 +260,7 @@ pub fn local_path(next: &str) -> &str {
 
 /// True for paths the workspace's headers apply to: everything but the API and the health
 /// checks.
-fn is_page_path(path: &str) -> bool {
+pub fn is_page_path(path: &str) -> bool {
     !(path == "/api" || path.starts_with("/api/") || path == "/health" || path == "/ready")
 }
 

@@ -227,6 +227,16 @@ async fn page_responses_carry_the_security_headers_and_the_api_is_unchanged() {
     let missing = app.get("/api/v1/nothing-here", &app.integrator()).await;
     assert_eq!(missing.status(), 404);
     assert!(missing.headers().get("content-security-policy").is_none());
+    assert_problem(missing, 404, None).await;
+    // An unknown page is a page.
+    let missing = page_client()
+        .get(app.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_page_headers(&missing);
+    assert!(missing.text().await.unwrap().contains("Sidan finns inte"));
 }
 
 #[actix_web::test]
