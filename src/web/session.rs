@@ -287,9 +287,28 @@ pub struct LanguageForm {
     pub next: String,
 }
 
-/// `POST /language`: sets the session's language, back to `next` (a local path).
+/// The path and query of a same-site `Referer`, for going back where a form was sent from.
+fn referer_path(req: &HttpRequest) -> Option<String> {
+    let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
+    let url = openidconnect::url::Url::parse(referer).ok()?;
+    let host = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str()?),
+        None => url.host_str()?.to_owned(),
+    };
+    if host != req.connection_info().host() {
+        return None;
+    }
+    Some(match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    })
+}
+
+/// `POST /language`: sets the session's language, back to `next` (a local path; when empty,
+/// the page the form was on, from a same-site `Referer`).
 #[actix_web::post("/language")]
 pub async fn set_language(
+    req: HttpRequest,
     signed_in: SignedIn<crate::http::auth::ReadCatalogue>,
     state: web::Data<AppState>,
     form: web::Form<LanguageForm>,
@@ -301,7 +320,12 @@ pub async fn set_language(
         .db
         .run(move |conn| web_sessions::set_language(conn, &id_hash, language.code()))
         .await?;
-    Ok(see_other(super::page::local_path(&form.next)))
+    let next = if form.next.is_empty() {
+        referer_path(&req).unwrap_or_else(|| "/".to_owned())
+    } else {
+        form.next.clone()
+    };
+    Ok(see_other(super::page::local_path(&next)))
 }
 
 #[cfg(test)]

@@ -189,6 +189,26 @@ async fn a_form_without_the_csrf_token_changes_nothing() {
     assert_eq!(location(&right), "/calls/7?x=1");
     assert_eq!(stored(&app, &cookie).unwrap().language, "en");
 
+    // Without `next`: back to the page the form was on, if it is on this site.
+    let back = page_client()
+        .post(app.url("/language"))
+        .header("cookie", &cookie)
+        .header("referer", app.url("/calls/9?tab=x"))
+        .form(&[("csrf", csrf.as_str()), ("lang", "sv"), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&back), "/calls/9?tab=x");
+    let elsewhere = page_client()
+        .post(app.url("/language"))
+        .header("cookie", &cookie)
+        .header("referer", "https://evil.example/calls/9")
+        .form(&[("csrf", csrf.as_str()), ("lang", "sv")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&elsewhere), "/");
+
     // `next` never leaves the site.
     for next in [
         "//evil.example/",
