@@ -61,6 +61,7 @@ pub struct Settings {
     pub evaluations: EvaluationSettings,
     pub reports: ReportSettings,
     pub call_check: CallCheckSettings,
+    pub web: WebSettings,
     /// Which environment file was layered in; set by the loader, not a configuration key.
     #[serde(skip)]
     pub environment: String,
@@ -217,6 +218,56 @@ pub struct CallCheckSettings {
     pub earlier_depth: usize,
 }
 
+/// The web workspace: sessions, sign-in (docs/sign-in.md).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    pub idle_timeout_mins: u64,
+    pub absolute_timeout_hours: u64,
+    pub secure_cookies: SecureCookies,
+    /// Development sign-in (links that sign a role in without a password): the demo only;
+    /// `equal-terms serve` refuses to start with it.
+    pub dev_sign_in: bool,
+    /// The organisation a development sign-in belongs to.
+    pub dev_organisation: String,
+    /// Where people reach the service, for redirect URIs and printed links, without a trailing
+    /// slash. Empty: filled from the bound address at start (`http://<address>`).
+    pub public_url: String,
+    pub oidc: OidcSettings,
+}
+
+/// When the session cookie carries `Secure`.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SecureCookies {
+    /// Always, except on plain HTTP to localhost / 127.0.0.1 / [::1].
+    Auto,
+    Always,
+}
+
+/// OpenID Connect sign-in; off while `issuer` is empty.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub scopes: Vec<String>,
+    /// The ID token claim holding the person's groups or roles (a string array or one string).
+    pub roles_claim: String,
+    /// The ID token claim naming the organisation's code; empty: `organisation` for everyone.
+    pub org_claim: String,
+    pub organisation: String,
+    /// Claim value (e.g. a group id) -> role code.
+    pub role_map: std::collections::BTreeMap<String, String>,
+}
+
+impl OidcSettings {
+    pub fn enabled(&self) -> bool {
+        !self.issuer.trim().is_empty()
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("configuration directory {0} has no default.toml (set {CONFIG_DIR_VAR})")]
@@ -297,6 +348,20 @@ impl Settings {
         self.environment == "production"
     }
 
+    /// What `equal-terms serve` refuses to start with: the development sign-in, which signs
+    /// anyone in with a link, is for `equal-terms demo` only.
+    pub fn check_for_serve(&self) -> Result<(), ConfigError> {
+        if self.web.dev_sign_in {
+            return Err(ConfigError::Invalid(
+                "web.dev_sign_in is for the demo only (`equal-terms demo`); `equal-terms serve` \
+                 refuses to start with it: set web.dev_sign_in = false and configure [web.oidc] \
+                 (docs/sign-in.md)"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
         let t = &self.tagging;
         let invalid = |m: String| Err(ConfigError::Invalid(m));
@@ -341,6 +406,43 @@ impl Settings {
         }
         if !(1..=4).contains(&c.earlier_depth) {
             return invalid("call_check.earlier_depth must be 1 to 4".into());
+        }
+        let w = &self.web;
+        if w.idle_timeout_mins == 0 || w.absolute_timeout_hours == 0 {
+            return invalid(
+                "web.idle_timeout_mins and web.absolute_timeout_hours must be at least 1".into(),
+            );
+        }
+        let public = w.public_url.trim_end_matches('/');
+        if !(public.is_empty() || public.starts_with("http://") || public.starts_with("https://")) {
+            return invalid(
+                "web.public_url must start with http:// or https:// (or be empty)".into(),
+            );
+        }
+        let o = &w.oidc;
+        if o.enabled() {
+            if o.client_id.is_empty() {
+                return invalid("web.oidc.client_id must be set when web.oidc.issuer is".into());
+            }
+            if o.org_claim.is_empty() && o.organisation.is_empty() {
+                return invalid(
+                    "web.oidc: set org_claim or organisation (who signed-in people belong to)"
+                        .into(),
+                );
+            }
+            if o.role_map.is_empty() {
+                return invalid("web.oidc.role_map maps no claim value to a role".into());
+            }
+            if let Some((value, role)) = o
+                .role_map
+                .iter()
+                .find(|(_, role)| crate::http::auth::Role::from_code(role).is_none())
+            {
+                return invalid(format!(
+                    "web.oidc.role_map: {value:?} maps to {role:?}, which is not one of \
+                     integrator, case_officer, auditor, admin"
+                ));
+            }
         }
         Ok(())
     }
@@ -491,6 +593,40 @@ mod tests {
         let printed = format!("{s:?}");
         assert!(!printed.contains("super-secret"));
         assert!(!printed.contains("password"));
+    }
+
+    #[test]
+    fn web_defaults_and_serve_refuses_dev_sign_in() {
+        let s = Settings::load_from(&config_dir(), "local", Figment::new()).unwrap();
+        assert!(!s.web.dev_sign_in);
+        assert!(!s.web.oidc.enabled());
+        assert_eq!(s.web.idle_timeout_mins, 30);
+        assert!(s.check_for_serve().is_ok());
+        let on = Settings::override_key("web.dev_sign_in", true);
+        let s = Settings::load_from(&config_dir(), "local", on).unwrap();
+        let err = s.check_for_serve().unwrap_err().to_string();
+        assert!(
+            err.contains("web.dev_sign_in") && err.contains("demo"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn oidc_client_secret_never_prints() {
+        let mut s = Settings::load_from(&config_dir(), "local", Figment::new()).unwrap();
+        s.web.oidc.client_secret = Secret::new("oidc-client-secret-value");
+        assert!(!format!("{s:?}").contains("oidc-client-secret-value"));
+    }
+
+    #[test]
+    fn oidc_role_map_must_name_roles() {
+        let overrides = Figment::new()
+            .merge(Serialized::default("web.oidc.issuer", "https://id.example"))
+            .merge(Serialized::default("web.oidc.client_id", "et"))
+            .merge(Serialized::default("web.oidc.organisation", "lst"))
+            .merge(Serialized::default("web.oidc.role_map.g1", "boss"));
+        let err = Settings::load_from(&config_dir(), "local", overrides).unwrap_err();
+        assert!(err.to_string().contains("boss"), "{err}");
     }
 
     #[test]

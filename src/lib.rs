@@ -3,7 +3,7 @@
 //! Layers, from the inside out: `codes` and `locale` (the spelling of enum values; the language
 //! and the Swedish and English forms of numbers), `domain` (what things are, no I/O), `stats`
 //! and `analysis` (pure computation), `storage` (diesel over PostgreSQL and SQLite), `ingest`
-//! (bulk imports), `http` (the REST API) and `cli` (the operator's commands). See
+//! (bulk imports), `http` (the REST API), `web` (the workspace's pages) and `cli` (the operator's commands). See
 //! docs/architecture.md.
 
 pub mod analysis;
@@ -23,3 +23,4 @@ pub mod stats;
 pub mod storage;
 pub mod synth;
 pub mod telemetry;
+pub mod web;

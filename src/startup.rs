@@ -21,12 +21,17 @@ use crate::storage::cells::CubeCache;
 pub struct Application {
     server: Server,
     address: SocketAddr,
+    public_url: String,
+    dev_key: Option<String>,
 }
 
 impl Application {
     /// Connects to the database, applies migrations, binds the listener (port 0 picks a free
-    /// port) and prepares the server. `settings` must have its secrets resolved.
-    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+    /// port) and prepares the server. `settings` must have its secrets resolved. An empty
+    /// `web.public_url` is filled from the bound address (`http://<address>`), so tests on a
+    /// random port get working redirect URIs. With `web.oidc.issuer` set, the identity provider
+    /// is discovered here, and a failed discovery fails start-up.
+    pub fn build(mut settings: Settings) -> anyhow::Result<Self> {
         let db = Database::connect(&settings.database).context("connecting to the database")?;
         let ran = db.migrate().context("applying migrations")?;
         if ran > 0 {
@@ -40,7 +45,15 @@ impl Application {
         let listener = TcpListener::bind(&settings.server.bind)
             .with_context(|| format!("binding {}", settings.server.bind))?;
         let address = listener.local_addr()?;
+        if settings.web.public_url.is_empty() {
+            settings.web.public_url = format!("http://{address}");
+        }
+        settings.web.public_url = settings.web.public_url.trim_end_matches('/').to_owned();
+        let web_state = crate::web::WebState::new(&settings)?;
+        let public_url = settings.web.public_url.clone();
+        let dev_key = web_state.dev_key.as_ref().map(|k| k.expose().to_owned());
         let state = web::Data::new(AppState {
+            web: web_state,
             auth: Authenticator::new(&settings.auth)?,
             keys: Pseudonymiser::new(settings.pseudonym.secret.expose().as_bytes()),
             db,
@@ -54,6 +67,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .configure(extractor_configs)
+                .wrap(from_fn(crate::web::page::security_headers))
                 .wrap(from_fn(request_context))
                 // Reports and exports are large text; gzip them for clients that ask.
                 .wrap(actix_web::middleware::Compress::default())
@@ -69,11 +83,23 @@ impl Application {
         Ok(Self {
             server: server.run(),
             address,
+            public_url,
+            dev_key,
         })
     }
 
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// `web.public_url`, filled from the bound address when it was empty; no trailing slash.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// The development sign-in's key (only with `web.dev_sign_in`), for the demo's links.
+    pub fn dev_sign_in_key(&self) -> Option<&str> {
+        self.dev_key.as_deref()
     }
 
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (up to

@@ -2,7 +2,8 @@
 //! synthetic applications (with a planted skew: women with foreign background in two
 //! municipalities approved at 0.4 times the rate of others), loaded through the same import
 //! pipeline as the API, a draft call to check before publication with the firm population it
-//! is measured against, then served with tokens printed for each role.
+//! is measured against, then served with tokens printed for each role and one development
+//! sign-in link per role for the web workspace (`<role>: <url>`).
 
 use std::io::Write;
 
@@ -50,9 +51,28 @@ pub fn run(settings: Settings, applications: usize, skew: bool, serve: bool) -> 
         println!("demo data loaded into {}", db.backend().name());
         return Ok(());
     }
+    // The development sign-in (links without a password) is the demo's alone; its key is made
+    // at start and kept in memory. Links use the bound address.
+    let mut settings = settings;
+    settings.web.dev_sign_in = true;
+    settings.web.dev_organisation = DEMO_ORG.to_owned();
+    settings.web.public_url = String::new();
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings)?;
         let base = format!("http://{}", app.address());
+        let key = app
+            .dev_sign_in_key()
+            .context("the demo's development sign-in has no key")?;
+        let links: String = crate::web::dev::ROLES
+            .iter()
+            .map(|role| {
+                format!(
+                    "\n{}: {}",
+                    role.code(),
+                    crate::web::dev::link(app.public_url(), *role, key)
+                )
+            })
+            .collect();
         let mut out = std::io::stdout().lock();
         writeln!(
             out,
@@ -70,6 +90,10 @@ pub fn run(settings: Settings, applications: usize, skew: bool, serve: bool) -> 
              \n  curl -s -X POST -H \"Authorization: Bearer {officer}\" \"{base}/api/v1/calls/{draft_id}/checks?language=en\"\
              \n  equal-terms evaluate --org {DEMO_ORG} --dimensions gender,background,municipality --depth 3\
              \n\nStop with Ctrl-C.\n"
+        )?;
+        writeln!(
+            out,
+            "Web workspace: open the case_officer link to sign in (the links work until the demo stops):{links}\n"
         )?;
         drop(out);
         app.run_until_stopped().await?;

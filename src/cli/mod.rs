@@ -153,7 +153,8 @@ enum Command {
         #[arg(short = 'o', long)]
         output: Option<std::path::PathBuf>,
     },
-    /// Load a realistic synthetic dataset into the embedded database and serve it.
+    /// Load a realistic synthetic dataset into the embedded database and serve it, with a
+    /// development sign-in link per role for the web workspace.
     Demo {
         #[arg(long)]
         bind: Option<String>,
@@ -254,6 +255,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { bind } => {
             let settings = settings(bind_override(bind))?;
+            settings.check_for_serve()?;
             actix_web::rt::System::new().block_on(async move {
                 Application::build(settings)?.run_until_stopped().await?;
                 Ok(())

@@ -299,6 +299,39 @@ impl Policy for ManageBaselines {
     const ACTION: &'static str = "manage baselines";
 }
 
+/// Why a caller may not do what policy `P` guards: none of its roles is in `P::ROLES`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub action: &'static str,
+    pub allowed: &'static [Role],
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let allowed: Vec<&str> = self.allowed.iter().map(|r| r.code()).collect();
+        write!(
+            f,
+            "to {} a token needs one of the roles {}",
+            self.action,
+            allowed.join(", ")
+        )
+    }
+}
+
+/// The one decision whether a caller (from a token or a web session, its organisation already
+/// resolved) may do what policy `P` guards. Both [`Authorized`] and the web workspace's
+/// `SignedIn` call it, so roles are enforced in one place.
+pub fn authorize<P: Policy>(caller: &Caller) -> Result<(), Refusal> {
+    if caller.roles.iter().any(|r| P::ROLES.contains(r)) {
+        Ok(())
+    } else {
+        Err(Refusal {
+            action: P::ACTION,
+            allowed: P::ROLES,
+        })
+    }
+}
+
 /// A caller that satisfies policy `P`.
 pub struct Authorized<P: Policy> {
     pub caller: Caller,
@@ -337,21 +370,15 @@ impl<P: Policy + 'static> FromRequest for Authorized<P> {
                 .filter_map(|r| Role::from_code(r))
                 .collect();
             let org_id = resolve_org(&state, &claims.org).await?;
-            if !roles.iter().any(|r| P::ROLES.contains(r)) {
-                let allowed: Vec<&str> = P::ROLES.iter().map(|r| r.code()).collect();
-                return Err(ApiError::Forbidden(format!(
-                    "to {} a token needs one of the roles {}",
-                    P::ACTION,
-                    allowed.join(", ")
-                )));
-            }
+            let caller = Caller {
+                org_id,
+                org_code: claims.org,
+                subject: claims.sub,
+                roles,
+            };
+            authorize::<P>(&caller).map_err(|refusal| ApiError::Forbidden(refusal.to_string()))?;
             Ok(Authorized {
-                caller: Caller {
-                    org_id,
-                    org_code: claims.org,
-                    subject: claims.sub,
-                    roles,
-                },
+                caller,
                 policy: PhantomData,
             })
         })
@@ -375,22 +402,35 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
 }
 
 async fn resolve_org(state: &Arc<AppState>, code: &str) -> Result<i64, ApiError> {
+    org_id_of(state, code)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the token's organisation does not exist".into()))
+}
+
+/// The id of the organisation with `code` (cached), or `None` when there is none. Used by the
+/// API's tokens and by the web workspace's sign-in.
+pub async fn org_id_of(
+    state: &AppState,
+    code: &str,
+) -> Result<Option<i64>, crate::storage::StorageError> {
     if let Some(id) = state.orgs.0.read().expect("org cache lock").get(code) {
-        return Ok(*id);
+        return Ok(Some(*id));
     }
     let lookup = code.to_owned();
-    let org = state
+    let Some(org) = state
         .db
         .run(move |conn| crate::storage::orgs::find_by_code(conn, &lookup))
         .await?
-        .ok_or_else(|| ApiError::Unauthorized("the token's organisation does not exist".into()))?;
+    else {
+        return Ok(None);
+    };
     state
         .orgs
         .0
         .write()
         .expect("org cache lock")
         .insert(code.to_owned(), org.id);
-    Ok(org.id)
+    Ok(Some(org.id))
 }
 
 #[cfg(test)]
@@ -402,5 +442,22 @@ mod tests {
         assert_eq!(Role::CaseOfficer.code(), "case_officer");
         assert_eq!(Role::from_code("auditor"), Some(Role::Auditor));
         assert_eq!(Role::from_code("Admin"), None);
+    }
+
+    #[test]
+    fn one_decision_for_every_policy() {
+        let caller = |roles: Vec<Role>| Caller {
+            org_id: 1,
+            org_code: "lst".into(),
+            subject: "s".into(),
+            roles,
+        };
+        assert!(authorize::<CheckCalls>(&caller(vec![Role::CaseOfficer])).is_ok());
+        let refusal = authorize::<CheckCalls>(&caller(vec![Role::Auditor])).unwrap_err();
+        assert_eq!(
+            refusal.to_string(),
+            "to check calls a token needs one of the roles case_officer"
+        );
+        assert!(authorize::<ReadCatalogue>(&caller(vec![])).is_err());
     }
 }

@@ -27,10 +27,13 @@ pub struct AppState {
     pub orgs: OrgCache,
     /// Organisations' statistics cubes, refreshed from what changed (storage::cells).
     pub cubes: crate::storage::cells::CubeCache,
+    /// The web workspace's development key and identity provider.
+    pub web: crate::web::WebState,
 }
 
 /// All routes. The health checks and the API documentation are public; everything under
-/// `/api/v1` takes a token through its handler's `Authorized<_>` argument.
+/// `/api/v1` takes a token through its handler's `Authorized<_>` argument; the web workspace's
+/// pages (`crate::web`) take a session through `SignedIn<_>`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use handlers::*;
     cfg.service(health::health)
@@ -69,23 +72,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(evaluations::get_tagging)
                 .service(evaluations::put_tagging),
         )
+        .configure(crate::web::configure)
         .default_service(web::to(not_found));
 }
 
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
-        "no endpoint {} {}",
-        req.method(),
-        req.path()
-    )))
+/// An unknown route: a problem document under the API, a page elsewhere (the workspace).
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+    if crate::web::page::is_page_path(req.path()) {
+        return Err(crate::web::PageError::NotFound.into());
+    }
+    Err(ApiError::NotFound(format!("no endpoint {} {}", req.method(), req.path())).into())
 }
 
-/// Path and query errors as problem documents.
+/// Path and query errors as problem documents (a path error on a workspace page is its 404
+/// page).
 pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(
-        web::PathConfig::default()
-            .error_handler(|err, _| ApiError::NotFound(format!("no such resource ({err})")).into()),
-    )
+    cfg.app_data(web::PathConfig::default().error_handler(|err, req| {
+        if crate::web::page::is_page_path(req.path()) {
+            crate::web::PageError::NotFound.into()
+        } else {
+            ApiError::NotFound(format!("no such resource ({err})")).into()
+        }
+    }))
     .app_data(web::QueryConfig::default().error_handler(|err, _| {
         ApiError::Validation(vec![crate::domain::validation::FieldError::new(
             "",

@@ -21,6 +21,7 @@ pub mod schema;
 pub mod tagged;
 #[cfg(test)]
 mod tests;
+pub mod web_sessions;
 
 use std::path::PathBuf;
 use std::time::Duration;

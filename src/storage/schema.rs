@@ -161,7 +161,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_sessions (id_hash) {
+        id_hash -> Text,
+        org_id -> BigInt,
+        subject -> Text,
+        display_name -> Text,
+        roles -> Text,
+        language -> Text,
+        csrf -> Text,
+        id_token -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    web_sign_ins (state_hash) {
+        state_hash -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        next_path -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(tag_schemes -> organisations (org_id));
+diesel::joinable!(web_sessions -> organisations (org_id));
 diesel::joinable!(programmes -> organisations (org_id));
 diesel::joinable!(calls -> programmes (programme_id));
 diesel::joinable!(applications -> calls (call_id));
@@ -185,6 +211,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     firm_populations,
     reports,
     audit_log,
+    web_sessions,
+    web_sign_ins,
 );
 
 diesel::table! {

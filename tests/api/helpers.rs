@@ -95,6 +95,8 @@ pub struct TestApp {
     pub settings: Settings,
     pub db: Database,
     pub auth: Authenticator,
+    /// The development sign-in's key, when the app was spawned with `web.dev_sign_in`.
+    pub dev_key: Option<String>,
     // Dropped last: the server's files and database outlive the handles above.
     _database: TestDatabase,
     _dir: tempfile::TempDir,
@@ -111,6 +113,7 @@ pub async fn spawn_with(extra: Figment) -> TestApp {
     let settings = test_settings(dir.path(), &url, extra);
     let app = Application::build(settings.clone()).expect("application builds");
     let address = format!("http://{}", app.address());
+    let dev_key = app.dev_sign_in_key().map(str::to_owned);
     actix_web::rt::spawn(app.run_until_stopped());
     let db = Database::connect(&settings.database).expect("database");
     let scheme = settings.tagging.scheme().expect("scheme");
@@ -123,6 +126,7 @@ pub async fn spawn_with(extra: Figment) -> TestApp {
         address,
         client: reqwest::Client::new(),
         auth: Authenticator::new(&settings.auth).expect("authenticator"),
+        dev_key,
         settings,
         db,
         _database: database,
@@ -343,4 +347,64 @@ pub async fn load_synthetic(app: &TestApp, applications: usize, seed: u64) {
         .await
         .unwrap();
     assert_eq!(summary["rejected"], 0, "{summary}");
+}
+
+/// The web workspace's tests: the app with the development sign-in on for organisation [`ORG`].
+pub async fn spawn_web() -> TestApp {
+    spawn_with(
+        Figment::new()
+            .merge(Serialized::default("web.dev_sign_in", true))
+            .merge(Serialized::default("web.dev_organisation", ORG)),
+    )
+    .await
+}
+
+/// A client for pages: follows no redirect, keeps no cookie (tests pass the session cookie
+/// themselves, see [`session_cookie`]).
+pub fn page_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The `et_session=<id>` pair a response sets, if any, and the whole `Set-Cookie` value.
+pub fn session_cookie(response: &reqwest::Response) -> Option<(String, String)> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("et_session="))
+        .map(|v| {
+            let pair = v.split(';').next().unwrap_or_default().to_owned();
+            (pair, v.to_owned())
+        })
+}
+
+impl TestApp {
+    /// Another instance of the app (a restart, or a second replica) on this app's database;
+    /// its address. It runs until the test ends.
+    pub fn spawn_replica(&self) -> String {
+        let app = Application::build(self.settings.clone()).expect("replica builds");
+        let address = format!("http://{}", app.address());
+        actix_web::rt::spawn(app.run_until_stopped());
+        address
+    }
+
+    /// Signs `role` in through the development sign-in link; the session cookie
+    /// (`et_session=<id>`).
+    pub async fn dev_sign_in(&self, role: Role) -> String {
+        let key = self
+            .dev_key
+            .as_deref()
+            .expect("spawned with web.dev_sign_in");
+        let response = page_client()
+            .get(self.url(&format!("/dev/sign-in?role={}&key={key}", role.code())))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 303, "dev sign-in");
+        session_cookie(&response).expect("a session cookie").0
+    }
 }
