@@ -23,3 +23,4 @@ pub mod stats;
 pub mod storage;
 pub mod synth;
 pub mod telemetry;
+pub mod web;

@@ -69,6 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(evaluations::get_tagging)
                 .service(evaluations::put_tagging),
         )
+        .configure(crate::web::configure)
         .default_service(web::to(not_found));
 }
 
