@@ -12,3 +12,4 @@ mod helpers;
 mod imports;
 mod operations;
 mod reports;
+mod web_pages;

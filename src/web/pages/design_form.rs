@@ -551,8 +551,8 @@ mod tests {
         assert_eq!(
             pointers,
             [
-                "/design/eligibility/minEmployees",
                 "/design/eligibility/coFinancingShare",
+                "/design/eligibility/minEmployees",
                 "/design/panel/women"
             ]
         );
