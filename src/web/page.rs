@@ -54,12 +54,6 @@ impl From<ServiceError> for PageError {
     }
 }
 
-impl From<crate::storage::StorageError> for PageError {
-    fn from(error: crate::storage::StorageError) -> Self {
-        ServiceError::from(error).into()
-    }
-}
-
 pub fn render<T: askama::Template>(template: &T) -> Result<HttpResponse, PageError> {
     let body = template
         .render()

@@ -63,7 +63,8 @@ impl<P: Policy + 'static> FromRequest for SignedIn<P> {
             let found = state
                 .db
                 .run(move |conn| crate::storage::orgs::find_by_code(conn, &code))
-                .await?
+                .await
+                .map_err(|e| PageError::Internal(e.to_string()))?
                 .ok_or(PageError::Forbidden)?;
             if !P::ROLES.contains(&role) {
                 return Err(PageError::Forbidden);
