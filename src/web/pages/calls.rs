@@ -23,6 +23,7 @@ use crate::http::AppState;
 use crate::http::auth::{CheckCalls, Evaluate, ManageCalls, Policy, ReadCatalogue, Role};
 use crate::http::handlers::calls::{CallPatch, NewCallBody};
 use crate::locale::Language;
+use crate::services::ServiceResult;
 use crate::services::callchecks::{self, CheckHistory};
 use crate::services::calls::{self, Call, CallDraft, CallError, CallUpdate};
 use crate::services::publication::{Publication, publication};
@@ -118,7 +119,7 @@ fn form_page<'a>(
 async fn load_programmes(state: &AppState, org_id: i64) -> Result<Programmes, PageError> {
     let found = state
         .db
-        .run(move |conn| -> Result<_, PageError> { Ok(programmes::list(conn, org_id, None, 500)?) })
+        .run(move |conn| -> ServiceResult<_> { programmes::list(conn, org_id, None, 500) })
         .await?;
     Ok(found.into_iter().map(|p| (p.code, p.name)).collect())
 }
@@ -259,7 +260,7 @@ pub async fn create(
     };
     let created = state
         .db
-        .run(move |conn| -> Result<_, PageError> { Ok(calls::create(conn, org_id, &draft)) })
+        .run(move |conn| -> ServiceResult<_> { Ok(calls::create(conn, org_id, &draft)) })
         .await?;
     match created {
         Ok(call) => Ok(see_other(&format!("/calls/{}", call.stored.call.id))),
@@ -284,8 +285,9 @@ pub async fn create(
 async fn find_call(state: &AppState, org_id: i64, id: i64) -> Result<Call, PageError> {
     state
         .db
-        .run(move |conn| -> Result<_, PageError> { Ok(calls::find(conn, org_id, id)?) })
+        .run(move |conn| -> ServiceResult<_> { calls::find(conn, org_id, id) })
         .await
+        .map_err(PageError::from)
 }
 
 fn values_of_call(call: &Call) -> FormValues {
@@ -384,7 +386,7 @@ pub async fn edit(
     };
     let updated = state
         .db
-        .run(move |conn| -> Result<_, PageError> { Ok(calls::update(conn, org_id, id, update)) })
+        .run(move |conn| -> ServiceResult<_> { Ok(calls::update(conn, org_id, id, update)) })
         .await?;
     let lang = viewer.language;
     match updated {
@@ -525,7 +527,7 @@ pub struct CallState {
 pub async fn call_state(state: &AppState, org_id: i64, id: i64) -> Result<CallState, PageError> {
     state
         .db
-        .run(move |conn| -> Result<_, PageError> {
+        .run(move |conn| -> ServiceResult<_> {
             let call = calls::find(conn, org_id, id)?;
             let history = callchecks::history(conn, org_id, id)?;
             let publication = publication(conn, org_id, &call.stored)?;
@@ -536,6 +538,7 @@ pub async fn call_state(state: &AppState, org_id: i64, id: i64) -> Result<CallSt
             })
         })
         .await
+        .map_err(PageError::from)
 }
 
 fn describe_design(lang: Language, design: &CallDesign) -> Vec<Row> {

@@ -18,6 +18,7 @@ use crate::http::AppState;
 use crate::http::auth::{CheckCalls, ManageCalls, ReadCatalogue};
 use crate::locale::{Language, percent_rounded, sek};
 use crate::services::ServiceError;
+use crate::services::ServiceResult;
 use crate::services::callchecks::{CallCheck, OverrideError, record_override};
 use crate::services::calls::{self, CallError, CallUpdate};
 use crate::web::{PageError, SignedIn, Viewer, render, see_other};
@@ -36,8 +37,8 @@ pub async fn run(
     let app = state.clone();
     let (check, _) = state
         .db
-        .run(move |conn| -> Result<_, PageError> {
-            Ok(checker(&app).check_call(conn, org_id, id, &subject, language, None)?)
+        .run(move |conn| -> ServiceResult<_> {
+            checker(&app).check_call(conn, org_id, id, &subject, language, None)
         })
         .await?;
     Ok(see_other(&format!("/calls/{id}/checks/{}", check.id)))
@@ -422,7 +423,7 @@ async fn publish_or_explain(
     };
     let result = state
         .db
-        .run(move |conn| -> Result<_, PageError> { Ok(calls::update(conn, org_id, id, update)) })
+        .run(move |conn| -> ServiceResult<_> { Ok(calls::update(conn, org_id, id, update)) })
         .await?;
     match result {
         Ok(_) => Ok(see_other(&format!("/calls/{id}?published=1"))),
@@ -471,7 +472,7 @@ pub async fn override_publish(
     let kept = reason.clone();
     let recorded = state
         .db
-        .run(move |conn| -> Result<_, PageError> {
+        .run(move |conn| -> ServiceResult<_> {
             Ok(record_override(conn, org_id, id, &reason, &subject))
         })
         .await?;

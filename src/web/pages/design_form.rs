@@ -110,7 +110,7 @@ fn parse_group(value: &str) -> Option<GroupRef> {
 /// design's lists came from.
 pub fn field_id(pointer: &str, rows: &RowMap) -> String {
     let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
-    let id = match parts.as_slice() {
+    match parts.as_slice() {
         ["budget", ..] => "budget".to_owned(),
         ["design", "text", lang, ..] => format!("design-text-{lang}"),
         ["design", "eligibility", field, ..] => format!("design-eligibility-{field}"),
@@ -140,8 +140,7 @@ pub fn field_id(pointer: &str, rows: &RowMap) -> String {
         ["design", section, field, ..] => format!("design-{section}-{field}"),
         [one] => (*one).to_owned(),
         other => other.join("-"),
-    };
-    id
+    }
 }
 
 /// Which form row each target group and indicator of the parsed design came from (empty rows

@@ -15,6 +15,7 @@ use crate::callcheck::render::{CheckBody, Piece, check_body};
 use crate::domain::validation::Errors as FieldErrors;
 use crate::http::AppState;
 use crate::http::auth::CheckCalls;
+use crate::services::ServiceResult;
 use crate::services::programmes;
 use crate::web::{PageError, SignedIn, Viewer, render};
 
@@ -43,7 +44,7 @@ async fn sections(
     let lang = viewer.language;
     let found = state
         .db
-        .run(move |conn| -> Result<_, PageError> { Ok(programmes::list(conn, org_id, None, 500)?) })
+        .run(move |conn| -> ServiceResult<_> { programmes::list(conn, org_id, None, 500) })
         .await?;
     let chosen = values.get("programmeCode");
     let mut options = vec![Opt {
@@ -132,7 +133,7 @@ pub async fn draft_check(
         let design = parsed.design.clone();
         let ran = state
             .db
-            .run(move |conn| -> Result<_, PageError> {
+            .run(move |conn| -> ServiceResult<_> {
                 Ok(checker(&app).run(
                     conn,
                     org_id,

@@ -9,6 +9,7 @@ use crate::analysis::findings::Level;
 use crate::http::AppState;
 use crate::http::auth::Evaluate;
 use crate::locale::{Language, percent_rounded, sek, whole};
+use crate::services::ServiceResult;
 use crate::web::{PageError, SignedIn, Viewer, render};
 
 #[derive(Template)]
@@ -35,8 +36,8 @@ pub async fn monitor(
     let app = state.clone();
     let (call, evaluation) = state
         .db
-        .run(move |conn| -> Result<_, PageError> {
-            Ok(checker(&app).monitor(conn, org_id, id, lang, None)?)
+        .run(move |conn| -> ServiceResult<_> {
+            checker(&app).monitor(conn, org_id, id, lang, None)
         })
         .await?;
     let l = |sv: &str, en: &str| lang.pick(sv, en).to_owned();

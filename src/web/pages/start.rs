@@ -10,6 +10,7 @@ use crate::domain::call::CallStatus;
 use crate::http::AppState;
 use crate::http::auth::{CheckCalls, ManageCalls, Policy, ReadCatalogue, Role};
 use crate::locale::Language;
+use crate::services::ServiceResult;
 use crate::services::{callchecks, calls, programmes};
 use crate::web::{PageError, SignedIn, Viewer, render};
 
@@ -56,7 +57,7 @@ pub async fn start(
     let app = state.clone();
     let (found_programmes, lines) = state
         .db
-        .run(move |conn| -> Result<_, PageError> {
+        .run(move |conn| -> ServiceResult<_> {
             let found_programmes = programmes::list(conn, org_id, None, 500)?;
             let found = calls::list(conn, org_id, None, None, 500)?;
             let mut lines = Vec::new();
