@@ -9,10 +9,11 @@ use askama::Template;
 
 use super::checks::{CheckReport, Verdict};
 use super::design::CallText;
-use super::text::wording::{self, Coding, WordLists};
+use super::text::wording::{self, Alternatives, Coding, WordLists};
 use crate::locale::Language;
 
-fn verdict_label(lang: Language, verdict: Verdict) -> &'static str {
+/// A verdict in words, in `lang`.
+pub fn verdict_label(lang: Language, verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Pass => lang.pick("godkänd", "pass"),
         Verdict::Warn => lang.pick("varning", "warn"),
@@ -69,41 +70,48 @@ struct CallCheckPage<'a> {
     /// The language code of `<html lang>`.
     lang: &'static str,
     title: &'a str,
-    result_label: &'static str,
-    verdict: &'static str,
-    counts: Vec<VerdictCount>,
-    caption: &'static str,
-    columns: [&'static str; 4],
-    checks: Vec<CheckRow<'a>>,
-    marked_heading: &'static str,
-    marked_texts: Vec<MarkedText<'a>>,
+    body: CheckBody<'a>,
+}
+
+/// A check's verdicts and its marked text: the body of the downloadable page and of the
+/// workspace's check page (`templates/call_check_verdicts.html` and
+/// `templates/call_check_marked.html`).
+pub struct CheckBody<'a> {
+    pub result_label: &'static str,
+    pub verdict: &'static str,
+    pub counts: Vec<VerdictCount>,
+    pub caption: &'static str,
+    pub columns: [&'static str; 4],
+    pub checks: Vec<CheckRow<'a>>,
+    pub marked_heading: &'static str,
+    pub marked_texts: Vec<MarkedText<'a>>,
 }
 
 /// How many checks came to one verdict.
-struct VerdictCount {
-    number: usize,
-    verdict: &'static str,
+pub struct VerdictCount {
+    pub number: usize,
+    pub verdict: &'static str,
 }
 
-struct CheckRow<'a> {
+pub struct CheckRow<'a> {
     /// The verdict's code, which the stylesheet marks.
-    class: &'static str,
-    name: &'a str,
+    pub class: &'static str,
+    pub name: &'a str,
     /// What the check asks.
-    asks: &'a str,
-    symbol: &'static str,
-    verdict: &'static str,
-    why: &'a str,
-    action: &'a str,
+    pub asks: &'a str,
+    pub symbol: &'static str,
+    pub verdict: &'static str,
+    pub why: &'a str,
+    pub action: &'a str,
 }
 
 /// The call's text in one language, cut into plain stretches and gender-coded words.
-struct MarkedText<'a> {
-    lang: &'static str,
-    pieces: Vec<Piece<'a>>,
+pub struct MarkedText<'a> {
+    pub lang: &'static str,
+    pub pieces: Vec<Piece<'a>>,
 }
 
-enum Piece<'a> {
+pub enum Piece<'a> {
     Plain(&'a str),
     /// A gender-coded word: masculine (class "m", underlined solid) or feminine (class "f",
     /// dotted), named in its title.
@@ -111,18 +119,21 @@ enum Piece<'a> {
         class: &'static str,
         name: &'static str,
         word: &'a str,
+        /// Neutral words to use instead, where the bundled list has any ("" if none).
+        alternatives: String,
     },
 }
 
 /// The call's text with every gender-coded word marked, so the officer sees them in place.
-fn marked_texts(report_lang: Language, text: &CallText) -> Vec<MarkedText<'_>> {
+pub fn marked_texts(report_lang: Language, text: &CallText) -> Vec<MarkedText<'_>> {
     let lists = WordLists::bundled();
+    let alternatives = Alternatives::bundled();
     let mut out = Vec::new();
     for (lang, body) in [(Language::Sv, &text.sv), (Language::En, &text.en)] {
         let Some(body) = body.as_deref().filter(|t| !t.trim().is_empty()) else {
             continue;
         };
-        let analysis = wording::analyse(body, lang, &lists, None);
+        let analysis = wording::analyse(body, lang, &lists, Some(&alternatives));
         let mut at = 0;
         let mut pieces = Vec::new();
         for word in &analysis.occurrences {
@@ -139,6 +150,7 @@ fn marked_texts(report_lang: Language, text: &CallText) -> Vec<MarkedText<'_>> {
                 class,
                 name,
                 word: &body[range.clone()],
+                alternatives: word.alternatives.join(", "),
             });
             at = range.end;
         }
@@ -155,11 +167,20 @@ fn marked_texts(report_lang: Language, text: &CallText) -> Vec<MarkedText<'_>> {
 /// Verdicts are words and symbols, not only colours, so the page reads in black-and-white
 /// print and for colour-blind readers.
 pub fn html(title: &str, report: &CheckReport, text: Option<&CallText>) -> String {
+    let page = CallCheckPage {
+        lang: report.language.pick("sv", "en"),
+        title,
+        body: check_body(report, text),
+    };
+    page.render()
+        .expect("the check page renders: its values cannot fail to format")
+}
+
+/// The verdicts of `report` and the marked `text`, in the report's language.
+pub fn check_body<'a>(report: &'a CheckReport, text: Option<&'a CallText>) -> CheckBody<'a> {
     let lang = report.language;
     let c = &report.counts;
-    let page = CallCheckPage {
-        lang: lang.pick("sv", "en"),
-        title,
+    CheckBody {
         result_label: lang.pick("Resultat", "Result"),
         verdict: verdict_label(lang, report.verdict),
         counts: [
@@ -207,9 +228,7 @@ pub fn html(title: &str, report: &CheckReport, text: Option<&CallText>) -> Strin
             "The text with coded words marked",
         ),
         marked_texts: text.map(|t| marked_texts(lang, t)).unwrap_or_default(),
-    };
-    page.render()
-        .expect("the check page renders: its values cannot fail to format")
+    }
 }
 
 #[cfg(test)]

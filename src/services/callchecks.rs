@@ -367,7 +367,7 @@ fn population_for(
 }
 
 /// Records an override for the current version of the call `call_id`; there must be a check of
-/// it to override.
+/// it to override, and a reason of 10 to 4,000 characters.
 pub fn record_override(
     conn: &mut DbConnection,
     org_id: i64,
@@ -375,6 +375,11 @@ pub fn record_override(
     reason: &str,
     created_by: &str,
 ) -> Result<Override, OverrideError> {
+    if !(10..=4_000).contains(&reason.trim().chars().count()) {
+        return Err(
+            ServiceError::field("/reason", "must say why, in 10 to 4,000 characters").into(),
+        );
+    }
     let call = calls::find(conn, org_id, call_id)?.stored;
     let version = call.call.version;
     let checked = callchecks::checks_of_call(conn, org_id, call.call.id)?

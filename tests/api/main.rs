@@ -13,3 +13,4 @@ mod imports;
 mod operations;
 mod reports;
 mod web_foundation;
+mod web_pages;
