@@ -12,3 +12,5 @@ mod helpers;
 mod imports;
 mod operations;
 mod reports;
+mod web_browser;
+mod web_sign_in;
