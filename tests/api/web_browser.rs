@@ -35,22 +35,24 @@ fn the_case_officer_checks_fixes_and_publishes_the_demo_call_in_a_browser() {
         .env("EQUAL_TERMS_CONFIG_DIR", config_dir())
         .env("DATABASE_URL", &url)
         .env("EQUAL_TERMS__DATA_DIR", dir.path())
-        .env("EQUAL_TERMS__LOG__LEVEL", "warn")
-        // TODO(merge): the contract's `[web] public_url`, for the printed links; drop this if the
-        // demo derives its links from the bound address anyway.
-        .env("EQUAL_TERMS__WEB__PUBLIC_URL", &base);
+        .env("EQUAL_TERMS__LOG__LEVEL", "warn");
+    // The demo turns dev sign-in on and prints its links on the bound address (public_url empty).
     let mut demo = ChildGuard::start(command);
     // The contract: one line per role, exactly `<role>: <url>` (the current demo prints
     // `case_officer: <token>` among its API tokens, which is not a URL).
-    let line = demo.wait_for_line(
-        "the demo's `case_officer: <url>` line (dev sign-in, from the foundation branch)",
-        Duration::from_secs(300),
-        |l| {
-            l.trim_start()
-                .strip_prefix("case_officer:")
-                .is_some_and(|rest| rest.trim_start().starts_with("http"))
-        },
-    );
+    let is_link = |l: &str| {
+        l.trim_start()
+            .strip_prefix("case_officer:")
+            .is_some_and(|rest| rest.trim_start().starts_with("http"))
+    };
+    let what = "the demo's `case_officer: <url>` line (dev sign-in, from the foundation branch)";
+    let mut line = demo.wait_for_line(what, Duration::from_secs(300), |l| {
+        is_link(l) || l.contains("Stop with Ctrl-C")
+    });
+    if !is_link(&line) {
+        // The banner is out: the links follow at once, or never.
+        line = demo.wait_for_line(what, Duration::from_secs(10), is_link);
+    }
     let sign_in = line.trim_start()["case_officer:".len()..].trim().to_owned();
     assert!(
         sign_in.starts_with(&base),
