@@ -422,9 +422,23 @@ async fn a_case_officer_signs_in_through_the_identity_provider_and_out_again() {
     // Sign-out (a form with the session's CSRF token) ends the session here; the app may send
     // the browser on to the provider's end_session_endpoint, which is followed.
     let (action, fields) = sign_out_form(&start);
-    let out = browser
+    let mut out = browser
         .walk(Method::POST, &action, Some(&fields), None)
         .await;
+    if out.url.as_str().starts_with(&world.issuer) && out.body.contains("op.logoutForm") {
+        // The provider asks whether to end its session too (its form's button is outside it).
+        let (action, mut fields) = form(&out);
+        set(&mut fields, "logout", "yes");
+        out = browser
+            .walk(Method::POST, &action, Some(&fields), None)
+            .await;
+        assert!(
+            out.url.as_str().starts_with(&app.address),
+            "back at the app after the provider's sign-out: {} {}",
+            out.url,
+            out.status
+        );
+    }
     assert!(
         out.status.is_success() || out.status.is_redirection(),
         "sign-out: {} {}",

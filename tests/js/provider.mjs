@@ -8,7 +8,8 @@
 // (the test holds the pipe) or on SIGTERM/SIGINT.
 //
 // One confidential client: client_id `equal-terms`, secret `test-secret`, the given redirect
-// URI, post-logout redirect to the same origin + `/`; authorization code flow only, PKCE (S256)
+// URI, post-logout redirects to the same origin + `/` and `/signed-out`; authorization code
+// flow only, PKCE (S256)
 // required. The provider's own development login and consent forms are used
 // (`devInteractions`): the login form takes any login name (the password is ignored), and the
 // account is looked up by that name:
@@ -49,7 +50,8 @@ const configuration = {
       client_id: 'equal-terms',
       client_secret: 'test-secret',
       redirect_uris: [redirectUri],
-      post_logout_redirect_uris: [`${appOrigin}/`],
+      // The app's start page, and its /signed-out page (where the foundation sends people back).
+      post_logout_redirect_uris: [`${appOrigin}/`, `${appOrigin}/signed-out`],
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
