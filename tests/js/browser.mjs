@@ -5,7 +5,8 @@
 //
 //   node tests/js/browser.mjs <base_url> <sign_in_url> <screenshot_dir>
 //
-// The flow is the "Done when" of issue 11: the case officer's dev sign-in link -> start page
+// The flow is the "Done when" of issue 11 (after the sign-in page, the language switch and a
+// 404 page): the case officer's dev sign-in link -> start page
 // (#calls) -> the demo's draft call -> "Kontrollera utlysningen" -> the check shows the turnover
 // floor, a target-group finding and marked coded words -> "Ändra" -> fix the design -> "Spara"
 // -> check again -> "Publicera" (with "Publicera ändå" and a reason if the gate still refuses)
@@ -42,6 +43,8 @@ const TEXT = {
   save: 'Spara',
   publish: 'Publicera',
   publishAnyway: 'Publicera ändå',
+  english: 'English',
+  swedish: 'Svenska',
   published: /publicerad/i,
   notPublished: /(inte|ej) publicerad|opublicerad/i,
 };
@@ -216,6 +219,10 @@ async function keyboardChecks(name) {
 }
 
 async function flow() {
+  // The sign-in page as a person arriving without a session sees it.
+  await page.goto(new URL('/sign-in', baseUrl).href, { waitUntil: 'load' });
+  await audit('sign-in');
+
   // Sign in with the case officer's dev link: a session, then the start page.
   await page.goto(signInUrl, { waitUntil: 'load' });
   const url = new URL(page.url());
@@ -227,6 +234,19 @@ async function flow() {
   check('the session cookie is HttpOnly and SameSite=Lax', session?.httpOnly === true && session?.sameSite === 'Lax', JSON.stringify(session ?? null));
 
   await keyboardChecks('start page');
+
+  // The language switch (a POST form in the frame): English, then back to Swedish.
+  await clickAndLoad(button(TEXT.english));
+  check('"English" switches the page to English (<html lang="en">)', (await page.getAttribute('html', 'lang'))?.startsWith('en'), String(await page.getAttribute('html', 'lang')));
+  await audit('start-en');
+  await clickAndLoad(button(TEXT.swedish));
+  check('"Svenska" switches back (<html lang="sv">)', (await page.getAttribute('html', 'lang'))?.startsWith('sv'), String(await page.getAttribute('html', 'lang')));
+
+  // A page that does not exist, in the frame.
+  const missing = await page.goto(new URL('/calls/999999999', baseUrl).href, { waitUntil: 'load' });
+  check('a call that does not exist answers 404', missing?.status() === 404, String(missing?.status()));
+  await audit('not-found');
+  await page.goto(baseUrl, { waitUntil: 'load' });
 
   // The demo's draft call.
   const row = page.locator('#calls tr', { hasText: DEMO_CALL.code });
