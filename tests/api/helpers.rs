@@ -66,6 +66,152 @@ pub fn config_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")
 }
 
+// ---- The Node.js harness of the web workspace's tests (tests/js): a real OpenID Connect
+// provider (provider.mjs) and the browser test (browser.mjs). Neither is needed to build or run
+// the service; .ci/run installs them (`npm ci --prefix tests/js`).
+
+/// tests/js, when `node` runs and `npm ci --prefix tests/js` has been done; otherwise prints why
+/// `test` cannot run and gives `None` (on CI, where .ci/run installs both, it fails instead).
+pub fn js_harness(test: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/js");
+    let node = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let reason = if !node {
+        "no `node` here (apt-get install nodejs npm)"
+    } else if !dir.join("node_modules").is_dir() {
+        "tests/js/node_modules is missing (npm ci --prefix tests/js)"
+    } else {
+        return Some(dir);
+    };
+    skip(test, reason);
+    None
+}
+
+/// Debian's Chromium for the browser tests (`CHROMIUM` overrides /usr/bin/chromium).
+pub fn chromium(test: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if path.is_file() {
+        return Some(path);
+    }
+    skip(
+        test,
+        &format!("no {} (apt-get install chromium)", path.display()),
+    );
+    None
+}
+
+/// Says why a test does not run; on CI (`CI` set) that is a failure, as .ci/run installs
+/// everything the tests need.
+pub fn skip(test: &str, reason: &str) {
+    assert!(
+        std::env::var("CI").is_err(),
+        "{test}: {reason}, and on CI .ci/run installs it"
+    );
+    eprintln!("{test}: not run: {reason}");
+}
+
+/// A free loopback port (for a server that must know its address before it starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A child process (a node script, the demo) that is killed when this is dropped; holding its
+/// stdin open keeps provider.mjs running (it exits when stdin closes).
+pub struct ChildGuard {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    /// Everything it printed on stderr so far (for failure messages).
+    pub stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl ChildGuard {
+    /// Starts `command` with piped stdin/stdout/stderr.
+    pub fn start(mut command: std::process::Command) -> ChildGuard {
+        use std::io::{BufRead, BufReader, Read};
+        use std::process::Stdio;
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        let stdin = child.stdin.take();
+        let (tx, lines) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = stderr.clone();
+        let mut err = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        ChildGuard {
+            child,
+            stdin,
+            stderr,
+            lines,
+        }
+    }
+
+    /// Reads stdout lines until one satisfies `found` (returned), panicking with everything read
+    /// and the process's stderr after `timeout` or when the process ends first.
+    pub fn wait_for_line(
+        &mut self,
+        what: &str,
+        timeout: std::time::Duration,
+        found: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if found(&line) => return line,
+                Ok(line) => seen.push(line),
+                Err(e) => {
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                    panic!(
+                        "{what}: not seen ({e:?}); exit status {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                        self.child.try_wait().ok().flatten(),
+                        seen.join("\n"),
+                        self.stderr.lock().unwrap()
+                    );
+                }
+            }
+        }
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Settings for a test: fresh database, port 0, known secrets.
 pub fn test_settings(dir: &std::path::Path, database_url: &str, extra: Figment) -> Settings {
     let overrides = Figment::new()
