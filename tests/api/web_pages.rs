@@ -7,14 +7,16 @@ use equal_terms::http::auth::Role;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::json;
 
-use crate::helpers::{ORG, TestApp, spawn};
+use crate::helpers::{TestApp, spawn_web};
 
 /// A client signed in to the workspace as `role` of the test organisation.
 // At merge: sign in through the development sign-in and keep the session cookie instead.
-fn web_client(_app: &TestApp, role: Role) -> reqwest::Client {
+/// A client signed in through the development sign-in as `role` of the test organisation: it
+/// sends the session cookie with every request and follows redirects.
+async fn web_client(app: &TestApp, role: Role) -> reqwest::Client {
+    let cookie = app.dev_sign_in(role).await;
     let mut headers = HeaderMap::new();
-    headers.insert("x-stub-role", HeaderValue::from_static(role.code()));
-    headers.insert("x-stub-org", HeaderValue::from_static(ORG));
+    headers.insert("cookie", HeaderValue::from_str(&cookie).expect("cookie"));
     reqwest::Client::builder()
         .default_headers(headers)
         .build()
@@ -110,7 +112,7 @@ fn call_id(url: &str) -> i64 {
 
 #[actix_web::test]
 async fn a_case_officer_creates_checks_and_publishes_a_call_through_the_pages() {
-    let app = spawn().await;
+    let app = spawn_web().await;
     let response = app
         .post_json(
             "/api/v1/programmes",
@@ -119,7 +121,7 @@ async fn a_case_officer_creates_checks_and_publishes_a_call_through_the_pages() 
         )
         .await;
     assert_eq!(response.status(), 201);
-    let officer = web_client(&app, Role::CaseOfficer);
+    let officer = web_client(&app, Role::CaseOfficer).await;
 
     // The form, and a validation error at the field and in the summary, input kept.
     let (status, _, page) = get(&officer, &app, "/calls/new").await;
@@ -251,7 +253,7 @@ async fn a_case_officer_creates_checks_and_publishes_a_call_through_the_pages() 
     assert!(page.contains("Utlysningen är publicerad."), "{page}");
     assert!(page.contains(r#"<dd id="call-status">publicerad</dd>"#));
     let overrides = &page[page.find(r#"<table id="overrides">"#).expect("overrides")..];
-    assert!(overrides.contains(reason) && overrides.contains("stub-case_officer"));
+    assert!(overrides.contains(reason) && overrides.contains("demo-case_officer"));
 
     // The start page lists it, published, with the monitor's state.
     let (status, _, page) = get(&officer, &app, "/").await;
@@ -273,7 +275,7 @@ async fn a_case_officer_creates_checks_and_publishes_a_call_through_the_pages() 
     assert!(page.contains(&format!(r#"<a href="/calls/{id}/monitor">"#)));
 
     // An auditor reads but may not check.
-    let auditor = web_client(&app, Role::Auditor);
+    let auditor = web_client(&app, Role::Auditor).await;
     let (status, _, _) = post(
         &auditor,
         &app,
@@ -292,8 +294,8 @@ async fn a_case_officer_creates_checks_and_publishes_a_call_through_the_pages() 
 
 #[actix_web::test]
 async fn a_draft_is_checked_without_being_saved() {
-    let app = spawn().await;
-    let officer = web_client(&app, Role::CaseOfficer);
+    let app = spawn_web().await;
+    let officer = web_client(&app, Role::CaseOfficer).await;
     let (status, _, page) = get(&officer, &app, "/draft-check").await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains(r#"<label for="design-text-sv">"#));
