@@ -43,6 +43,10 @@ const TEXT = {
   save: 'Spara',
   publish: 'Publicera',
   publishAnyway: 'Publicera ändå',
+  monitor: 'Följ utlysningen medan den är öppen',
+  newCall: 'Ny utlysning',
+  createDraft: 'Skapa utkast',
+  checkDraft: 'Kontrollera',
   english: 'English',
   swedish: 'Svenska',
   published: /publicerad/i,
@@ -326,6 +330,38 @@ async function flow() {
   }
   const status = await mainText();
   check('the call is published ("publicerad")', TEXT.published.test(status) && !TEXT.notPublished.test(status), status.replace(/\s+/g, ' ').slice(0, 300));
+
+  // The running call's monitor, linked from the published call.
+  await clickAndLoad(link(TEXT.monitor).first());
+  check('the monitor page is /calls/{id}/monitor', /\/monitor$/.test(new URL(page.url()).pathname), page.url());
+  await audit('monitor');
+  // Just published, the call has no applications yet: the monitor says so, and flags none.
+  const monitorText = (await mainText()).replace(/\s+/g, ' ');
+  check('the monitor counts the applications so far and their flags', /0 ansökningar/.test(monitorText) && /Inga flaggor/.test(monitorText), monitorText.slice(0, 300));
+
+  // A new call sent empty: the errors at the fields and in a summary that links to them.
+  await page.goto(baseUrl, { waitUntil: 'load' });
+  await clickAndLoad(link(TEXT.newCall).first());
+  await audit('new-call');
+  await clickAndLoad(button(TEXT.createDraft));
+  const summary = page.locator('.error-summary');
+  check('an empty new call shows an error summary', (await summary.count()) === 1);
+  const targets = await summary.locator('a').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+  const missingTargets = [];
+  for (const href of targets) {
+    if (!href?.startsWith('#') || (await page.locator(href).count()) !== 1) missingTargets.push(href);
+  }
+  check('every error in the summary links to its field', targets.length > 0 && missingTargets.length === 0, JSON.stringify({ targets, missingTargets }));
+  await audit('new-call-errors');
+
+  // A text checked without saving it.
+  await page.goto(new URL('/draft-check', baseUrl).href, { waitUntil: 'load' });
+  await audit('draft-check');
+  await page.locator(FORM.textSv).fill('Vi söker en driven ledare med stark analytisk förmåga. Ansökan ska inkomma senast den 31 mars.');
+  await clickAndLoad(button(TEXT.checkDraft));
+  check('the draft check shows its verdicts', (await page.locator('section#verdicts').count()) === 1);
+  check('the draft check marks coded words', (await page.locator('main mark').count()) > 0);
+  await audit('draft-check-result');
 }
 
 try {

@@ -43,14 +43,7 @@ pub struct Field {
 impl Field {
     /// The ids of the hint and the error, for `aria-describedby`.
     pub fn describedby(&self) -> Option<String> {
-        let mut ids = Vec::new();
-        if !self.hint.is_empty() {
-            ids.push(format!("{}-hint", self.id));
-        }
-        if self.error.is_some() {
-            ids.push(format!("{}-error", self.id));
-        }
-        (!ids.is_empty()).then(|| ids.join(" "))
+        describedby(&self.id, &self.hint, self.error.is_some())
     }
 }
 
@@ -74,15 +67,20 @@ pub struct Checkboxes {
 
 impl Checkboxes {
     pub fn describedby(&self) -> Option<String> {
-        let mut ids = Vec::new();
-        if !self.hint.is_empty() {
-            ids.push(format!("{}-hint", self.id));
-        }
-        if self.error.is_some() {
-            ids.push(format!("{}-error", self.id));
-        }
-        (!ids.is_empty()).then(|| ids.join(" "))
+        describedby(&self.id, &self.hint, self.error.is_some())
     }
+}
+
+/// The ids of a control's hint and error, as `aria-describedby` lists them.
+fn describedby(id: &str, hint: &str, has_error: bool) -> Option<String> {
+    let mut ids = Vec::new();
+    if !hint.is_empty() {
+        ids.push(format!("{id}-hint"));
+    }
+    if has_error {
+        ids.push(format!("{id}-error"));
+    }
+    (!ids.is_empty()).then(|| ids.join(" "))
 }
 
 /// A fieldset.
