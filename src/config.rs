@@ -436,7 +436,7 @@ impl Settings {
             if let Some((value, role)) = o
                 .role_map
                 .iter()
-                .find(|(_, role)| crate::http::auth::Role::from_code(role).is_none())
+                .find(|(_, role)| crate::domain::role::Role::from_code(role).is_none())
             {
                 return invalid(format!(
                     "web.oidc.role_map: {value:?} maps to {role:?}, which is not one of \

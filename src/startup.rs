@@ -7,15 +7,18 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
 
 use crate::config::Settings;
 use crate::domain::applicant::Pseudonymiser;
 use crate::http::auth::{Authenticator, OrgCache};
-use crate::http::{AppState, configure, extractor_configs, middleware::request_context};
+use crate::http::problem::ApiError;
+use crate::http::{self, AppState, middleware::request_context};
 use crate::storage::Database;
 use crate::storage::cells::CubeCache;
+use crate::web::PageError;
+use crate::web::page::is_page_path;
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -49,11 +52,14 @@ impl Application {
             settings.web.public_url = format!("http://{address}");
         }
         settings.web.public_url = settings.web.public_url.trim_end_matches('/').to_owned();
-        let web_state = crate::web::WebState::new(&settings)?;
+        let (dev_sign_in, provider) = crate::web::sign_in_methods(&settings)?;
         let public_url = settings.web.public_url.clone();
-        let dev_key = web_state.dev_key.as_ref().map(|k| k.expose().to_owned());
+        let dev_key = dev_sign_in.as_ref().map(|k| k.0.expose().to_owned());
+        let (dev_sign_in, provider) = (
+            dev_sign_in.map(web::Data::new),
+            provider.map(web::Data::new),
+        );
         let state = web::Data::new(AppState {
-            web: web_state,
             auth: Authenticator::new(&settings.auth)?,
             keys: Pseudonymiser::new(settings.pseudonym.secret.expose().as_bytes()),
             db,
@@ -64,14 +70,22 @@ impl Application {
         let workers = state.settings.server.workers;
         let shutdown = state.settings.server.shutdown_timeout_secs;
         let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .configure(extractor_configs)
+            let mut app = App::new().app_data(state.clone());
+            // Each way of signing in is app data of its own, absent when it is off.
+            if let Some(key) = &dev_sign_in {
+                app = app.app_data(key.clone());
+            }
+            if let Some(provider) = &provider {
+                app = app.app_data(provider.clone());
+            }
+            app.configure(extractor_configs)
                 .wrap(from_fn(crate::web::page::security_headers))
                 .wrap(from_fn(request_context))
                 // Reports and exports are large text; gzip them for clients that ask.
                 .wrap(actix_web::middleware::Compress::default())
-                .configure(configure)
+                .configure(http::configure)
+                .configure(crate::web::configure)
+                .default_service(web::to(not_found))
         })
         .listen(listener)?
         .shutdown_timeout(shutdown)
@@ -119,4 +133,31 @@ fn prepare_after_restart(db: &Database) -> anyhow::Result<()> {
         tracing::warn!(interrupted, released, "cleaned up after an earlier stop");
     }
     Ok(())
+}
+
+/// An unknown route: the workspace's 404 page on its paths, a problem document elsewhere.
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+    if is_page_path(req.path()) {
+        return Err(PageError::NotFound.into());
+    }
+    Err(ApiError::NotFound(format!("no endpoint {} {}", req.method(), req.path())).into())
+}
+
+/// Path and query errors: a path error on a workspace page is its 404 page; on the API, path
+/// and query errors are problem documents.
+fn extractor_configs(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PathConfig::default().error_handler(|err, req| {
+        if is_page_path(req.path()) {
+            PageError::NotFound.into()
+        } else {
+            ApiError::NotFound(format!("no such resource ({err})")).into()
+        }
+    }))
+    .app_data(web::QueryConfig::default().error_handler(|err, _| {
+        ApiError::Validation(vec![crate::domain::validation::FieldError::new(
+            "",
+            format!("invalid query parameters: {err}"),
+        )])
+        .into()
+    }));
 }

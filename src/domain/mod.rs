@@ -6,5 +6,6 @@ pub mod application;
 pub mod call;
 pub mod geography;
 pub mod money;
+pub mod role;
 pub mod tagging;
 pub mod validation;

@@ -18,37 +18,12 @@ use actix_web::{FromRequest, HttpRequest, web};
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::AppState;
 use super::problem::ApiError;
-use crate::codes;
 use crate::config::AuthSettings;
 
-/// What a token holder may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Grant systems: write applications and decisions, read back their own.
-    Integrator,
-    /// Handläggare: calls, call checks, evaluations.
-    CaseOfficer,
-    /// Reports, evaluations and open-data exports.
-    Auditor,
-    /// Organisation set-up: programmes, tagging definitions, baselines, the audit log.
-    Admin,
-}
-
-impl Role {
-    /// The serde name, as tokens carry it.
-    pub fn code(self) -> &'static str {
-        codes::code(&self)
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        codes::parse(code)
-    }
-}
+pub use crate::domain::role::Role;
 
 /// The claims Equal Terms reads.
 #[derive(Debug, Clone, Serialize, Deserialize)]

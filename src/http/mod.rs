@@ -10,13 +10,12 @@ pub mod problem;
 
 use std::sync::Arc;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::web;
 
 use crate::config::Settings;
 use crate::domain::applicant::Pseudonymiser;
 use crate::storage::Database;
 use auth::{Authenticator, OrgCache};
-use problem::ApiError;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -27,13 +26,11 @@ pub struct AppState {
     pub orgs: OrgCache,
     /// Organisations' statistics cubes, refreshed from what changed (storage::cells).
     pub cubes: crate::storage::cells::CubeCache,
-    /// The web workspace's development key and identity provider.
-    pub web: crate::web::WebState,
 }
 
-/// All routes. The health checks and the API documentation are public; everything under
-/// `/api/v1` takes a token through its handler's `Authorized<_>` argument; the web workspace's
-/// pages (`crate::web`) take a session through `SignedIn<_>`.
+/// The API's routes. The health checks and the API documentation are public; everything under
+/// `/api/v1` takes a token through its handler's `Authorized<_>` argument. `startup` puts them
+/// beside the web workspace's pages and decides what an unknown path answers.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use handlers::*;
     cfg.service(health::health)
@@ -71,34 +68,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(evaluations::get_baselines)
                 .service(evaluations::get_tagging)
                 .service(evaluations::put_tagging),
-        )
-        .configure(crate::web::configure)
-        .default_service(web::to(not_found));
-}
-
-/// An unknown route: a problem document under the API, a page elsewhere (the workspace).
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
-    if crate::web::page::is_page_path(req.path()) {
-        return Err(crate::web::PageError::NotFound.into());
-    }
-    Err(ApiError::NotFound(format!("no endpoint {} {}", req.method(), req.path())).into())
-}
-
-/// Path and query errors as problem documents (a path error on a workspace page is its 404
-/// page).
-pub fn extractor_configs(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::PathConfig::default().error_handler(|err, req| {
-        if crate::web::page::is_page_path(req.path()) {
-            crate::web::PageError::NotFound.into()
-        } else {
-            ApiError::NotFound(format!("no such resource ({err})")).into()
-        }
-    }))
-    .app_data(web::QueryConfig::default().error_handler(|err, _| {
-        ApiError::Validation(vec![crate::domain::validation::FieldError::new(
-            "",
-            format!("invalid query parameters: {err}"),
-        )])
-        .into()
-    }));
+        );
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::page::{PageError, bilingual_error_page, local_path, render};
 use super::session::{self, SessionStart, csrf_matches};
+use crate::config::Secret;
 use crate::http::AppState;
 use crate::http::auth::{Role, org_id_of};
 
@@ -20,6 +21,16 @@ pub const ROLES: [Role; 4] = [
     Role::Admin,
     Role::Integrator,
 ];
+
+/// The development sign-in's key, made at start when `web.dev_sign_in` is on; kept in memory
+/// only, as app data of its own (absent when the development sign-in is off).
+pub struct DevKey(pub Secret);
+
+impl DevKey {
+    pub fn random() -> Self {
+        DevKey(Secret::new(session::random_token()))
+    }
+}
 
 /// The development sign-in link of `role`.
 pub fn link(public_url: &str, role: Role, key: &str) -> String {
@@ -50,9 +61,10 @@ pub struct DevQuery {
 pub async fn dev_sign_in(
     req: HttpRequest,
     state: web::Data<AppState>,
+    dev_key: Option<web::Data<DevKey>>,
     query: web::Query<DevQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let Some(key) = &state.web.dev_key else {
+    let Some(DevKey(key)) = dev_key.as_deref().map(|k| &**k) else {
         return Err(PageError::NotFound);
     };
     if !csrf_matches(key.expose(), &query.key) {
@@ -110,8 +122,9 @@ struct SignInPage {
     dev: bool,
 }
 
-/// The sign-in page shown without an identity provider (or after signing out).
-pub fn sign_in_page(state: &AppState, signed_out: bool) -> Result<HttpResponse, PageError> {
+/// The sign-in page shown without an identity provider (or after signing out): `oidc` and `dev`
+/// say which ways of signing in this server offers.
+pub fn sign_in_page(oidc: bool, dev: bool, signed_out: bool) -> Result<HttpResponse, PageError> {
     let title = if signed_out {
         "Du är utloggad"
     } else {
@@ -121,7 +134,7 @@ pub fn sign_in_page(state: &AppState, signed_out: bool) -> Result<HttpResponse, 
         lang: crate::locale::Language::Sv,
         title: title.to_owned(),
         signed_out,
-        oidc: state.web.oidc.is_some(),
-        dev: state.web.dev_key.is_some(),
+        oidc,
+        dev,
     })
 }

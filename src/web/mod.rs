@@ -11,42 +11,34 @@ pub mod oidc;
 pub mod page;
 pub mod pages;
 pub mod session;
+pub mod viewer;
 
 use actix_web::web;
 
 pub use page::{PageError, render, see_other};
-pub use session::{SignedIn, Viewer};
+pub use session::SignedIn;
+pub use viewer::Viewer;
 
-use crate::config::{Secret, Settings};
+use crate::config::Settings;
 
-/// What the workspace keeps for the life of the process (in `AppState`): nothing about
-/// sessions, which live in the database.
-#[derive(Debug, Default)]
-pub struct WebState {
-    /// The development sign-in's key, made at start when `web.dev_sign_in` is on.
-    pub dev_key: Option<Secret>,
-    /// The discovered identity provider, when `web.oidc.issuer` is set.
-    pub oidc: Option<oidc::Provider>,
+/// The ways of signing in this server offers, made once at start-up and kept as app data:
+/// the development sign-in's key (only with `web.dev_sign_in`) and the identity provider,
+/// discovered from `web.oidc.issuer` (start-up fails when discovery does). Sessions live in the
+/// database, not here. `settings.web.public_url` must be filled in.
+pub fn sign_in_methods(
+    settings: &Settings,
+) -> anyhow::Result<(Option<dev::DevKey>, Option<oidc::Provider>)> {
+    let web = &settings.web;
+    let dev_key = web.dev_sign_in.then(dev::DevKey::random);
+    let oidc = if web.oidc.enabled() {
+        Some(oidc::Provider::discover(&web.oidc, &web.public_url)?)
+    } else {
+        None
+    };
+    Ok((dev_key, oidc))
 }
 
-impl WebState {
-    /// Makes the development key and discovers the identity provider (failing start-up when
-    /// discovery fails). `settings.web.public_url` must be filled in.
-    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
-        let web = &settings.web;
-        let dev_key = web
-            .dev_sign_in
-            .then(|| Secret::new(session::random_token()));
-        let oidc = if web.oidc.enabled() {
-            Some(oidc::Provider::discover(&web.oidc, &web.public_url)?)
-        } else {
-            None
-        };
-        Ok(Self { dev_key, oidc })
-    }
-}
-
-/// Every workspace route; called from `crate::http::configure` before the API's default 404.
+/// Every workspace route; `startup` adds them beside the API's.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(page::stylesheet)
         .service(oidc::sign_in)

@@ -23,6 +23,7 @@ use openidconnect::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::dev::{DevKey, sign_in_page};
 use super::page::{PageError, local_path, see_other};
 use super::session::{self, SessionStart};
 use crate::config::OidcSettings;
@@ -229,19 +230,24 @@ pub struct SignInQuery {
 #[get("/sign-in")]
 pub async fn sign_in(
     state: web::Data<AppState>,
+    provider: Option<web::Data<Provider>>,
+    dev_key: Option<web::Data<DevKey>>,
     query: web::Query<SignInQuery>,
 ) -> Result<HttpResponse, PageError> {
     let next = local_path(&query.next).to_owned();
-    match &state.web.oidc {
+    match &provider {
         Some(provider) => begin(&state, provider, next).await,
-        None => super::dev::sign_in_page(&state, false),
+        None => sign_in_page(false, dev_key.is_some(), false),
     }
 }
 
 /// `GET /signed-out`: where the provider sends people back after signing out.
 #[get("/signed-out")]
-pub async fn signed_out(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
-    super::dev::sign_in_page(&state, true)
+pub async fn signed_out(
+    provider: Option<web::Data<Provider>>,
+    dev_key: Option<web::Data<DevKey>>,
+) -> Result<HttpResponse, PageError> {
+    sign_in_page(provider.is_some(), dev_key.is_some(), true)
 }
 
 async fn begin(
@@ -286,9 +292,10 @@ pub struct CallbackQuery {
 pub async fn callback(
     req: HttpRequest,
     state: web::Data<AppState>,
+    provider: Option<web::Data<Provider>>,
     query: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let Some(provider) = &state.web.oidc else {
+    let Some(provider) = &provider else {
         return Err(PageError::NotFound);
     };
     let bad_request = |sv: &str, en: &str| {
@@ -427,6 +434,7 @@ pub struct SignOutForm {
 pub async fn sign_out(
     req: HttpRequest,
     state: web::Data<AppState>,
+    provider: Option<web::Data<Provider>>,
     form: web::Form<SignOutForm>,
 ) -> Result<HttpResponse, PageError> {
     let mut location = "/signed-out".to_owned();
@@ -441,9 +449,7 @@ pub async fn sign_out(
             .db
             .run(move |conn| web_sessions::delete(conn, &id_hash))
             .await?;
-        if let Some(url) = state
-            .web
-            .oidc
+        if let Some(url) = provider
             .as_ref()
             .and_then(|p| p.end_session_url(id_token.as_deref()))
         {

@@ -12,7 +12,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, get};
 use askama::Template;
 use sha2::{Digest, Sha256};
 
-use super::session::Viewer;
+use super::viewer::Viewer;
 use crate::locale::Language;
 use crate::services::ServiceError;
 

@@ -15,6 +15,7 @@ use rand::RngCore;
 use subtle::ConstantTimeEq;
 
 use super::page::{PageError, see_other};
+use super::viewer::Viewer;
 use crate::config::{SecureCookies, WebSettings};
 use crate::http::AppState;
 use crate::http::auth::{Caller, Policy, Role, authorize};
@@ -23,20 +24,6 @@ use crate::storage::web_sessions::{self, Lifetimes, NewSession, Session};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "et_session";
-
-/// Who is signed in, for the frame of every page.
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    /// Display name from the provider (or "Demo: handläggare").
-    pub name: String,
-    pub org_code: String,
-    pub org_name: String,
-    pub roles: Vec<Role>,
-    /// From the session; Swedish by default.
-    pub language: Language,
-    /// The session's CSRF token, for hidden form fields.
-    pub csrf: String,
-}
 
 /// A signed-in person allowed by policy `P` (the same policies as the API).
 ///
@@ -377,7 +364,6 @@ mod tests {
             db,
             orgs: Default::default(),
             cubes: crate::storage::cells::CubeCache::new(0),
-            web: Default::default(),
             settings: std::sync::Arc::new(settings),
         });
         (state, dir)

@@ -20,7 +20,9 @@ use crate::domain::call::{CallStatus, check_dates};
 use crate::domain::money::{MoneyDto, Ore};
 use crate::domain::validation::{Errors as FieldErrors, FieldError, from_validator};
 use crate::http::AppState;
-use crate::http::auth::{CheckCalls, Evaluate, ManageCalls, Policy, ReadCatalogue, Role};
+use crate::http::auth::{
+    CheckCalls, Evaluate, ManageCalls, Policy, ReadCatalogue, Role, authorize,
+};
 use crate::http::handlers::calls::{CallPatch, NewCallBody};
 use crate::locale::Language;
 use crate::services::ServiceResult;
@@ -784,7 +786,13 @@ pub async fn show(
     id: web::Path<i64>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let found = call_state(&state, signed_in.caller.org_id, id.into_inner()).await?;
+    let mut found = call_state(&state, signed_in.caller.org_id, id.into_inner()).await?;
+    // The checks and overrides are what the API shows under `Evaluate` only.
+    if authorize::<Evaluate>(&signed_in.caller).is_err() {
+        found.history.checks.clear();
+        found.history.changes.clear();
+        found.history.overrides.clear();
+    }
     let lang = signed_in.viewer.language;
     let mut page = call_page(&signed_in.viewer, found);
     if query.published.is_some() {

@@ -59,9 +59,10 @@ pub fn status_words(lang: Language, status: CallStatus) -> &'static str {
     }
 }
 
-/// A moment as people read it: "2026-12-03 18:59".
+/// A moment as people read it, in UTC and saying so: "2026-12-03 18:59 UTC" (stored times are
+/// UTC; showing Swedish time would need the time-zone rules).
 pub fn when(at: NaiveDateTime) -> String {
-    at.format("%Y-%m-%d %H:%M").to_string()
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// An amount of öre in kronor, grouped: "3 000 000 kr".
