@@ -297,7 +297,7 @@ impl std::fmt::Display for Refusal {
 /// resolved) may do what policy `P` guards. Both [`Authorized`] and the web workspace's
 /// `SignedIn` call it, so roles are enforced in one place.
 pub fn authorize<P: Policy>(caller: &Caller) -> Result<(), Refusal> {
-    if caller.roles.iter().any(|r| P::ROLES.contains(r)) {
+    if allows::<P>(&caller.roles) {
         Ok(())
     } else {
         Err(Refusal {
@@ -305,6 +305,12 @@ pub fn authorize<P: Policy>(caller: &Caller) -> Result<(), Refusal> {
             allowed: P::ROLES,
         })
     }
+}
+
+/// Whether any of `roles` satisfies policy `P`: the rule [`authorize`] applies, for pages that
+/// show or hide an action by it.
+pub fn allows<P: Policy>(roles: &[Role]) -> bool {
+    roles.iter().any(|r| P::ROLES.contains(r))
 }
 
 /// A caller that satisfies policy `P`.

@@ -1,7 +1,7 @@
 //! Who is signed in, as every page's frame shows it. Its own module, because both the sessions
 //! (which make it) and the error pages (which show it) need it.
 
-use crate::http::auth::Role;
+use crate::http::auth::{CheckCalls, Role, allows};
 use crate::locale::Language;
 
 /// Who is signed in, for the frame of every page.
@@ -16,4 +16,11 @@ pub struct Viewer {
     pub language: Language,
     /// The session's CSRF token, for hidden form fields.
     pub csrf: String,
+}
+
+impl Viewer {
+    /// Whether the frame offers the check without saving (the page's own policy).
+    pub fn checks_calls(&self) -> bool {
+        allows::<CheckCalls>(&self.roles)
+    }
 }

@@ -274,6 +274,33 @@ async fn a_case_officer_creates_checks_and_publishes_a_call_through_the_pages() 
     assert!(page.contains("Inga flaggor så här långt."), "{page}");
     assert!(page.contains(&format!(r#"<a href="/calls/{id}/monitor">"#)));
 
+    // A published call is not changed through the edit form, even when posted to directly.
+    let (status, url, page) = post(
+        &officer,
+        &app,
+        &format!("/calls/{id}/edit"),
+        &[("csrf", &token), ("title", "Ändrad efter publicering")],
+    )
+    .await;
+    assert_eq!(
+        (status, url.as_str()),
+        (200, format!("/calls/{id}").as_str())
+    );
+    assert!(page.contains(r#"<dd id="call-version">2</dd>"#), "{page}");
+    assert!(!page.contains("Ändrad efter publicering"));
+
+    // An administrator reads the catalogue, but not the checks and overrides, which the API
+    // shows under `Evaluate` only, and is not offered the check without saving.
+    let admin = web_client(&app, Role::Admin).await;
+    let (status, _, page) = get(&admin, &app, &format!("/calls/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Affärsutvecklingscheckar 2028") && !page.contains(reason));
+    let (status, _, page) = get(&admin, &app, "/").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains(r#"href="/draft-check""#) && !page.contains("inga flaggor"));
+    let (status, _, _) = get(&admin, &app, "/draft-check").await;
+    assert_eq!(status, 403);
+
     // An auditor reads but may not check.
     let auditor = web_client(&app, Role::Auditor).await;
     let (status, _, _) = post(

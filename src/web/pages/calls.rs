@@ -20,9 +20,7 @@ use crate::domain::call::{CallStatus, check_dates};
 use crate::domain::money::{MoneyDto, Ore};
 use crate::domain::validation::{Errors as FieldErrors, FieldError, from_validator};
 use crate::http::AppState;
-use crate::http::auth::{
-    CheckCalls, Evaluate, ManageCalls, Policy, ReadCatalogue, Role, authorize,
-};
+use crate::http::auth::{CheckCalls, Evaluate, ManageCalls, ReadCatalogue, allows, authorize};
 use crate::http::handlers::calls::{CallPatch, NewCallBody};
 use crate::locale::Language;
 use crate::services::ServiceResult;
@@ -336,6 +334,10 @@ pub async fn edit(
     signed_in.check_csrf(values.get("csrf"))?;
     let (org_id, id) = (signed_in.caller.org_id, id.into_inner());
     let current = find_call(&state, org_id, id).await?;
+    // Only a draft is changed here, as only a draft's form is offered.
+    if current.status != CallStatus::Draft {
+        return Ok(see_other(&format!("/calls/{id}")));
+    }
     let version = current.stored.call.version;
     let parsed = parse_design(&values);
     let mut errors = parsed.errors.clone();
@@ -513,10 +515,6 @@ pub struct CallPage<'a> {
     pub override_reason: String,
     pub summary: Vec<ErrorLink>,
     pub override_error: Option<String>,
-}
-
-fn allowed<P: Policy>(roles: &[Role]) -> bool {
-    roles.iter().any(|r| P::ROLES.contains(r))
 }
 
 /// What the call's page shows besides the call.
@@ -760,12 +758,12 @@ pub fn call_page<'a>(viewer: &'a Viewer, found: CallState) -> CallPage<'a> {
             })
             .collect(),
         gate: is_draft.then(|| gate(lang, &publication)),
-        can_manage: allowed::<ManageCalls>(&viewer.roles),
-        can_check: allowed::<CheckCalls>(&viewer.roles),
-        can_evaluate: allowed::<Evaluate>(&viewer.roles),
+        can_manage: allows::<ManageCalls>(&viewer.roles),
+        can_check: allows::<CheckCalls>(&viewer.roles),
+        can_evaluate: allows::<Evaluate>(&viewer.roles),
         notice: None,
         refused: None,
-        offer_override: is_draft && failed && allowed::<CheckCalls>(&viewer.roles),
+        offer_override: is_draft && failed && allows::<CheckCalls>(&viewer.roles),
         override_reason: String::new(),
         summary: Vec::new(),
         override_error: None,

@@ -9,7 +9,7 @@ use crate::callcheck::render::verdict_label;
 use crate::domain::call::CallStatus;
 use crate::http::AppState;
 use crate::http::auth::{
-    CheckCalls, Evaluate, ManageCalls, Policy, ReadCatalogue, Role, authorize,
+    CheckCalls, Evaluate, ManageCalls, ReadCatalogue, Role, allows, authorize,
 };
 use crate::locale::Language;
 use crate::services::ServiceResult;
@@ -121,7 +121,6 @@ pub async fn start(
         })
         .await?;
     let roles = &viewer.roles;
-    let has = |policy: &[Role]| roles.iter().any(|r| policy.contains(r));
     let officer = roles.contains(&Role::CaseOfficer);
     let later = (!officer).then(|| {
         lang.pick(
@@ -143,8 +142,8 @@ pub async fn start(
         title: lang.pick("Utlysningar", "Calls").into(),
         programmes,
         calls: lines,
-        can_create: has(ManageCalls::ROLES) && officer,
-        can_check: has(CheckCalls::ROLES),
+        can_create: allows::<ManageCalls>(roles) && officer,
+        can_check: allows::<CheckCalls>(roles),
         later,
     })
 }
