@@ -143,14 +143,23 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
     Err(ApiError::NotFound(format!("no endpoint {} {}", req.method(), req.path())).into())
 }
 
-/// Path and query errors: a path error on a workspace page is its 404 page; on the API, path
-/// and query errors are problem documents.
+/// Path, form and query errors: a path error on a workspace page is its 404 page and an unreadable
+/// form its 400 page; on the API, path and query errors are problem documents.
 fn extractor_configs(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PathConfig::default().error_handler(|err, req| {
         if is_page_path(req.path()) {
             PageError::NotFound.into()
         } else {
             ApiError::NotFound(format!("no such resource ({err})")).into()
+        }
+    }))
+    // A workspace form that cannot be read (a missing field, such as its CSRF token) is
+    // refused with the page that says nothing was changed, not actix's plain-text 400.
+    .app_data(web::FormConfig::default().error_handler(|err, req| {
+        if is_page_path(req.path()) {
+            PageError::Csrf.into()
+        } else {
+            actix_web::error::ErrorBadRequest(err)
         }
     }))
     .app_data(web::QueryConfig::default().error_handler(|err, _| {

@@ -164,6 +164,10 @@ async fn a_form_without_the_csrf_token_changes_nothing() {
 
     let missing = post_language(&app.address, Some(&cookie), &[("lang", "en")]).await;
     assert_eq!(missing.status(), 400);
+    // An unreadable form is refused with the page that says nothing changed, not plain text.
+    assert_page_headers(&missing);
+    let body = missing.text().await.unwrap();
+    assert!(body.contains("Formuläret var inaktuellt"), "{body}");
     let wrong = post_language(
         &app.address,
         Some(&cookie),
