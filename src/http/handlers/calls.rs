@@ -39,6 +39,23 @@ pub struct NewCallBody {
     pub design: CallDesign,
 }
 
+impl NewCallBody {
+    /// Every check of a new call, in the order the API reports them: the fields' own rules, the
+    /// order of the dates (only with `compare_dates`: a form that could not read both dates has
+    /// said so already), the design. The API and the workspace's form both run it.
+    pub fn errors(&self, compare_dates: bool) -> Errors {
+        let mut errors = Errors::new();
+        if let Err(e) = self.validate() {
+            errors.extend(from_validator(&e));
+        }
+        if compare_dates {
+            errors.check("/closesOn", check_dates(self.opens_on, self.closes_on));
+        }
+        self.design.validate("/design", &mut errors);
+        errors
+    }
+}
+
 /// Changes to a call; absent fields stay as they are.
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -55,6 +72,22 @@ pub struct CallPatch {
     pub design: Option<CallDesign>,
     /// Publishing needs a check of the current version without fail, or an override.
     pub status: Option<CallStatus>,
+}
+
+impl CallPatch {
+    /// Every check of a change that can be made without the stored call (the dates' order is
+    /// checked against it by `services::calls::update`): the fields' own rules, then the design.
+    /// The API and the workspace's form both run it.
+    pub fn errors(&self) -> Errors {
+        let mut errors = Errors::new();
+        if let Err(e) = self.validate() {
+            errors.extend(from_validator(&e));
+        }
+        if let Some(design) = &self.design {
+            design.validate("/design", &mut errors);
+        }
+        errors
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -141,12 +174,7 @@ pub async fn create_call(
     req: HttpRequest,
     ApiJson(body): ApiJson<NewCallBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut errors = Errors::new();
-    if let Err(e) = body.validate() {
-        errors.extend(from_validator(&e));
-    }
-    errors.check("/closesOn", check_dates(body.opens_on, body.closes_on));
-    body.design.validate("/design", &mut errors);
+    let errors = body.errors(true);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors.into_vec()));
     }
@@ -267,13 +295,7 @@ pub async fn patch_call(
     id: web::Path<i64>,
     ApiJson(body): ApiJson<CallPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut errors = Errors::new();
-    if let Err(e) = body.validate() {
-        errors.extend(from_validator(&e));
-    }
-    if let Some(design) = &body.design {
-        design.validate("/design", &mut errors);
-    }
+    let errors = body.errors();
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors.into_vec()));
     }

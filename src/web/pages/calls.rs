@@ -5,7 +5,6 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
-use validator::Validate;
 
 use super::design_form::{self, FormValues, RowMap, parse_design, values_of_design};
 use super::form::{
@@ -16,9 +15,9 @@ use super::{kronor, say, status_words, when};
 use crate::callcheck::checks::Verdict;
 use crate::callcheck::design::CallDesign;
 use crate::callcheck::render::verdict_label;
-use crate::domain::call::{CallStatus, check_dates};
+use crate::domain::call::CallStatus;
 use crate::domain::money::{MoneyDto, Ore};
-use crate::domain::validation::{Errors as FieldErrors, FieldError, from_validator};
+use crate::domain::validation::FieldError;
 use crate::http::AppState;
 use crate::http::auth::{CheckCalls, Evaluate, ManageCalls, ReadCatalogue, allows, authorize};
 use crate::http::handlers::calls::{CallPatch, NewCallBody};
@@ -208,17 +207,8 @@ pub async fn create(
         budget: fields.budget.clone(),
         design: parsed.design.clone(),
     };
-    if let Err(e) = body.validate() {
-        errors.extend(from_validator(&e));
-    }
-    if let (Some(opens), Some(closes)) = (fields.opens_on, fields.closes_on) {
-        let mut more = FieldErrors::new();
-        more.check("/closesOn", check_dates(opens, closes));
-        errors.extend(more.into_vec());
-    }
-    let mut design_errors = FieldErrors::new();
-    parsed.design.validate("/design", &mut design_errors);
-    errors.extend(design_errors.into_vec());
+    let both_dates = fields.opens_on.is_some() && fields.closes_on.is_some();
+    errors.extend(body.errors(both_dates).into_vec());
     let lang = signed_in.viewer.language;
     let retry = |errors: Vec<FieldError>, problem: Option<String>| {
         let state = state.clone();
@@ -352,12 +342,7 @@ pub async fn edit(
         design: Some(parsed.design.clone()),
         status: None,
     };
-    if let Err(e) = patch.validate() {
-        errors.extend(from_validator(&e));
-    }
-    let mut design_errors = FieldErrors::new();
-    parsed.design.validate("/design", &mut design_errors);
-    errors.extend(design_errors.into_vec());
+    errors.extend(patch.errors().into_vec());
     let viewer = &signed_in.viewer;
     let retry = |errors: Vec<FieldError>, problem: Option<String>| {
         render(&form_page(
